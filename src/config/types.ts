@@ -1,0 +1,151 @@
+/**
+ * TypeScript shapes of the files described by config.schema.json. The schema is the source of
+ * truth; test/config/schema-types.test.ts keeps these field lists and the schema in step.
+ */
+
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'openai-compatible', 'mock'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+export const BUILTIN_TOOLS = ['read_file', 'list_files', 'search_files', 'write_file', 'run_command', 'fetch_url'] as const;
+export type BuiltinToolName = (typeof BUILTIN_TOOLS)[number];
+
+export interface RetryConfig {
+  retries?: number;
+  minDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface LimitsConfig {
+  concurrency?: number;
+  requestsPerMinute?: number;
+}
+
+export interface ModelPrice {
+  /** USD per 1M input tokens. */
+  input: number;
+  /** USD per 1M output tokens. */
+  output: number;
+}
+
+export type RequestParams = Record<string, unknown>;
+
+export interface ProviderEntry {
+  type?: ProviderType;
+  model?: string;
+  baseUrl?: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  retry?: RetryConfig;
+  limits?: LimitsConfig;
+  pricing?: Record<string, ModelPrice>;
+  params?: RequestParams;
+  script?: string;
+}
+
+export interface StdioMcpServer {
+  command: string;
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+export interface HttpMcpServer {
+  url: string;
+  headers?: Record<string, string>;
+}
+
+export type McpServerConfig = StdioMcpServer | HttpMcpServer;
+
+export interface ProjectConfig {
+  $schema?: string;
+  defaultProvider?: string;
+  providers?: Record<string, ProviderEntry>;
+  fallback?: string[];
+  retry?: RetryConfig;
+  timeoutMs?: number;
+  agentsDir?: string;
+  mcpServers?: Record<string, McpServerConfig>;
+  maxCost?: number;
+  log?: boolean;
+}
+
+export interface AgentInput {
+  description?: string;
+  default?: string;
+}
+
+export interface AgentConfig {
+  $schema?: string;
+  description?: string;
+  provider?: string;
+  model?: string;
+  system?: string;
+  systemFile?: string;
+  prompt?: string;
+  promptFile?: string;
+  inputs?: Record<string, AgentInput>;
+  temperature?: number;
+  maxTokens?: number;
+  params?: RequestParams;
+  tools?: BuiltinToolName[];
+  allow?: string[];
+  shell?: boolean;
+  mcpServers?: Record<string, McpServerConfig>;
+  maxSteps?: number;
+  maxCost?: number;
+  output?: { schema: Record<string, unknown> };
+  fallback?: string[];
+  retry?: RetryConfig;
+  timeoutMs?: number;
+  log?: boolean;
+}
+
+/**
+ * Every field of each shape, spelled once. `satisfies` makes the compiler reject a list that
+ * misses or invents a field; the schema test compares the same lists with the schema.
+ */
+export const FIELDS = {
+  project: fieldList<ProjectConfig>()(['$schema', 'defaultProvider', 'providers', 'fallback', 'retry', 'timeoutMs', 'agentsDir', 'mcpServers', 'maxCost', 'log']),
+  provider: fieldList<ProviderEntry>()(['type', 'model', 'baseUrl', 'apiKey', 'headers', 'timeoutMs', 'retry', 'limits', 'pricing', 'params', 'script']),
+  agent: fieldList<AgentConfig>()([
+    '$schema', 'description', 'provider', 'model', 'system', 'systemFile', 'prompt', 'promptFile', 'inputs',
+    'temperature', 'maxTokens', 'params', 'tools', 'allow', 'shell', 'mcpServers', 'maxSteps', 'maxCost',
+    'output', 'fallback', 'retry', 'timeoutMs', 'log',
+  ]),
+  retry: fieldList<RetryConfig>()(['retries', 'minDelayMs', 'maxDelayMs']),
+  limits: fieldList<LimitsConfig>()(['concurrency', 'requestsPerMinute']),
+  stdioMcpServer: fieldList<StdioMcpServer>()(['command', 'args', 'env', 'cwd']),
+  httpMcpServer: fieldList<HttpMcpServer>()(['url', 'headers']),
+  agentInput: fieldList<AgentInput>()(['description', 'default']),
+} as const;
+
+/** A list that must name every key of T, and only those. */
+function fieldList<T>() {
+  return <const L extends readonly (keyof T)[]>(list: L & ([keyof T] extends [L[number]] ? unknown : never)): L => list;
+}
+
+/** A provider after built-ins, aliases, the project's entry and interpolation are merged. */
+export interface ResolvedProvider {
+  /** The canonical name: an alias such as `claude` is already resolved to `anthropic`. */
+  name: string;
+  type: ProviderType;
+  model?: string;
+  baseUrl?: string;
+  /** The key's value, or undefined when none is set (and the provider needs none or it is missing). */
+  apiKey?: string;
+  /** Where the key comes from: the variable's name, `config`, or null when no key is set. */
+  keySource: string | null;
+  /** Whether a request cannot be made without a key. */
+  needsKey: boolean;
+  /** The variables that would hold the key, in order, for hints (`OPENAI_API_KEY`). */
+  keyVariables: string[];
+  headers: Record<string, string>;
+  timeoutMs?: number;
+  retry?: RetryConfig;
+  limits?: LimitsConfig;
+  pricing?: Record<string, ModelPrice>;
+  params?: RequestParams;
+  /** mock only: absolute path of the script file. */
+  script?: string;
+}

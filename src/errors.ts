@@ -1,0 +1,64 @@
+/** Error codes of CONTRACT §4, grouped by the exit code each one leads to. */
+export const EXIT_CODES = {
+  usage: 2,
+  config_invalid: 2,
+  unknown_agent: 2,
+  unknown_provider: 2,
+  missing_api_key: 2,
+  missing_variable: 2,
+  rate_limited: 1,
+  provider_unavailable: 1,
+  timeout: 1,
+  network: 1,
+  auth_failed: 1,
+  not_found: 1,
+  bad_request: 1,
+  max_steps: 1,
+  budget_exceeded: 1,
+  replay_miss: 1,
+  validation_failed: 1,
+  output_invalid: 3,
+  interrupted: 130,
+  internal: 1,
+} as const;
+
+export type ErrorCode = keyof typeof EXIT_CODES;
+
+export interface LoomErrorOptions {
+  hint?: string;
+  status?: number;
+  retryable?: boolean;
+  retryAfterMs?: number;
+  provider?: string;
+  cause?: unknown;
+}
+
+/**
+ * The one error type Loom raises on purpose. It deliberately has no field for request
+ * headers or options, so a key can never travel inside an error.
+ */
+export class LoomError extends Error {
+  override readonly name = 'LoomError';
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  readonly status?: number;
+  readonly retryable: boolean;
+  readonly retryAfterMs?: number;
+  readonly provider?: string;
+
+  constructor(code: ErrorCode, message: string, options: LoomErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.status = options.status;
+    this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
+    this.provider = options.provider;
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.code];
+  }
+}
+
+export const isLoomError = (error: unknown): error is LoomError => error instanceof LoomError;
