@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Tests spawn the CLI and bind loopback ports; two cores do best with few workers.
+    maxWorkers: 2,
+    testTimeout: 20_000,
+    // No test may see the developer's real keys or configuration.
+    env: { LOOM_TEST: '1' },
+  },
+});
