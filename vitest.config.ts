@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     // Tests spawn the CLI and bind loopback ports; two cores do best with few workers.
     maxWorkers: 2,
     testTimeout: 20_000,

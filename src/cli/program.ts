@@ -1,0 +1,141 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+
+/** Flags every command accepts (CONTRACT §3). */
+export interface GlobalOptions {
+  config?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  debug?: boolean;
+  /** false under `--no-color`. */
+  color: boolean;
+}
+
+/** The command names the program dispatches; each has a lazily imported module. */
+export type CommandName = 'ask' | 'run' | 'agents' | 'config validate' | 'config show' | 'providers' | 'logs' | 'init';
+
+/** Called once the arguments parse: the command's positional arguments and all its options. */
+export type Dispatch = (command: CommandName, args: string[], options: Record<string, unknown> & GlobalOptions) => Promise<void>;
+
+/**
+ * Commander wiring only: names, flags, help. Parsing argv runs nothing but `dispatch`, so the
+ * whole surface can be tested as a table of argv → options.
+ */
+export function createProgram(dispatch: Dispatch): Command {
+  const program = new Command('loom')
+    .description('Run LLM agents and prompts kept as plain files in your repository.')
+    .version(pkg.version, '--version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .option('--config <path>', 'use this project config instead of searching for loom.config.json')
+    .option('--quiet', 'print nothing but the answer and errors')
+    .option('--verbose', 'print more about what happens')
+    .option('--debug', 'print stack traces for errors')
+    .option('--no-color', 'never print colours (NO_COLOR and FORCE_COLOR are honoured too)')
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false });
+
+  const action = (name: CommandName) =>
+    async function (this: Command, ...params: unknown[]) {
+      // Commander passes positional arguments first, then the options object and the command.
+      const args = params.slice(0, -2).flatMap((value) => (value === undefined ? [] : Array.isArray(value) ? value : [String(value)]));
+      await dispatch(name, args as string[], this.optsWithGlobals());
+    };
+
+  program
+    .command('ask')
+    .description('send a one-off prompt; stdin, when piped, is appended after a blank line')
+    .argument('[prompt...]', 'the prompt')
+    .option('-p, --provider <name>', 'provider to use (a configured name, a built-in or an alias)')
+    .option('-m, --model <name>', 'model to use')
+    .option('-s, --system <text>', 'system prompt')
+    .option('--temperature <number>', 'sampling temperature', parseNumber('--temperature', 0, 2))
+    .option('--max-tokens <count>', 'most tokens the answer may have', parseInteger('--max-tokens', 1))
+    .option('--schema <file>', 'JSON Schema file the answer must satisfy (structured output)')
+    .addOption(new Option('--json', 'print one JSON document when done').conflicts('jsonl'))
+    .option('--jsonl', 'print one JSON event per line as things happen')
+    .option('--no-stream', 'make a non-streaming request; print the answer when complete')
+    .action(action('ask'));
+
+  program
+    .command('run')
+    .description('run an agent; input from the arguments, else --input, else stdin')
+    .argument('<agent>', 'agent name (a folder under agents/)')
+    .argument('[input...]', "the run's input")
+    .option('--input <file>', 'read the input from a file')
+    .option('--var <name=value>', 'set a template variable (repeatable; name=@file reads a file)', collect, [])
+    .option('-p, --provider <name>', "provider to use instead of the agent's")
+    .option('-m, --model <name>', "model to use instead of the agent's")
+    .addOption(new Option('--json', 'print one JSON document when done').conflicts('jsonl'))
+    .option('--jsonl', 'print one JSON event per line as things happen')
+    .option('--no-stream', 'make non-streaming requests; print the answer when complete')
+    .option('--max-steps <count>', 'most model turns', parseInteger('--max-steps', 1))
+    .option('--max-cost <usd>', 'stop the run before it spends more than this', parseNumber('--max-cost', 0))
+    .option('--yes', 'approve tool calls that need approval (write_file, run_command)')
+    .option('--workspace <dir>', 'the folder file tools are confined to (default: the project folder)')
+    .option('--dry-run', 'print the resolved request as JSON and send nothing')
+    .action(action('run'));
+
+  program
+    .command('agents')
+    .description('list the agents: name, description, provider, model, tools')
+    .option('--json', 'print a JSON array')
+    .action(action('agents'));
+
+  const config = program.command('config').description('check and show the configuration');
+  config
+    .command('validate')
+    .description('validate the project config and every agent; exit 1 if problems are found')
+    .option('--json', 'print the report as JSON')
+    .option('--no-keys', 'do not check that API keys are set')
+    .action(action('config validate'));
+  config
+    .command('show')
+    .description('show the resolved configuration and where each value came from (secrets redacted)')
+    .option('--agent <name>', "resolve for this agent's runs")
+    .option('--json', 'print JSON')
+    .action(action('config show'));
+
+  program
+    .command('providers')
+    .description('list providers: type, model, base URL, whether the key is set and from where')
+    .argument('[names...]', 'with --check: also probe these providers')
+    .option('--check', 'send one minimal request to each provider the project uses')
+    .option('--json', 'print a JSON array')
+    .action(action('providers'));
+
+  program
+    .command('logs')
+    .description('show recent runs from the run log')
+    .option('-n, --count <count>', 'how many runs', parseInteger('-n', 1), 10)
+    .option('--json', 'print a JSON array, newest last')
+    .action(action('logs'));
+
+  program
+    .command('init')
+    .description('scaffold loom.config.json, agents/hello/ and the .gitignore line; never overwrites')
+    .action(action('init'));
+
+  return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseNumber(flag: string, min: number, max = Infinity) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isFinite(number) || number < min || number > max) {
+      throw new InvalidArgumentError(`${flag} takes a number${max === Infinity ? ` ≥ ${min}` : ` from ${min} to ${max}`}`);
+    }
+    return number;
+  };
+}
+
+function parseInteger(flag: string, min: number) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < min) throw new InvalidArgumentError(`${flag} takes a whole number ≥ ${min}`);
+    return number;
+  };
+}

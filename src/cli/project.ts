@@ -1,0 +1,26 @@
+import { BUILTIN_PROVIDERS } from '../config/builtins.js';
+import { loadProject, type LoadedProject } from '../config/load.js';
+import { resolveProvider } from '../config/resolve-provider.js';
+import type { CommandContext } from './context.js';
+
+/**
+ * Loads the project for a command and teaches the redactor every key the project can reach,
+ * before anything is printed.
+ */
+export async function openProject(ctx: CommandContext): Promise<LoadedProject> {
+  const project = await loadProject({ cwd: ctx.cwd, env: ctx.env, configPath: ctx.configPath });
+  ctx.io.redactor.addFromEnv(project.env); // `.env` may have added keys
+  for (const name of providerNames(project)) {
+    try {
+      ctx.io.redactor.add(resolveProvider(name, project.raw, project.env).apiKey);
+    } catch {
+      // A broken entry has no key to hide; the command that uses it reports the problem.
+    }
+  }
+  return project;
+}
+
+/** Built-in providers first, then the project's own, each once. */
+export function providerNames(project: LoadedProject): string[] {
+  return [...new Set([...Object.keys(BUILTIN_PROVIDERS), ...Object.keys(project.raw.providers ?? {})])];
+}

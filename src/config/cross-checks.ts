@@ -1,0 +1,197 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { BUILTIN_PROVIDERS } from './builtins.js';
+import { didYouMean } from './did-you-mean.js';
+import { hasReference, interpolate, type Env } from './interpolate.js';
+import type { JsonSource } from './json-source.js';
+import type { Problem } from './problems.js';
+import { canonicalProviderName, knownProviderNames, resolveProvider } from './resolve-provider.js';
+import { checkJsonSchema } from './schema-check.js';
+import { BUILTIN_TOOLS, type AgentConfig, type ProjectConfig } from './types.js';
+import type { FileReport } from './validate.js';
+
+/** An agent whose config parsed, ready for the checks that look beyond its own file. */
+export interface CheckedAgent {
+  name: string;
+  dir: string;
+  source: JsonSource;
+  config: AgentConfig;
+  report: FileReport;
+}
+
+function at(source: JsonSource, pointer: string, message: string, severity: Problem['severity'] = 'error', part: 'key' | 'value' = 'value'): Problem {
+  const { line, column } = source.positionOf(pointer, part);
+  return { severity, pointer, line, column, message };
+}
+
+function unknownProvider(source: JsonSource, pointer: string, name: string, project: ProjectConfig): Problem {
+  const suggestion = didYouMean(name, knownProviderNames(project));
+  return at(source, pointer, `unknown provider "${name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
+}
+
+const isKnownProvider = (name: string, project: ProjectConfig) => name === 'auto' || canonicalProviderName(name, project) !== undefined;
+
+export async function checkProjectReferences(source: JsonSource, project: ProjectConfig, rootDir: string, env: Env): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  if (typeof project.defaultProvider === 'string' && !isKnownProvider(project.defaultProvider, project)) {
+    problems.push(unknownProvider(source, '/defaultProvider', project.defaultProvider, project));
+  }
+  problems.push(...checkFallback(source, project.fallback, project));
+  for (const [name, entry] of Object.entries(project.providers ?? {})) {
+    if (!entry || typeof entry !== 'object') continue;
+    const pointer = `/providers/${escapePointer(name)}`;
+    const base = BUILTIN_PROVIDERS[name];
+    const type = entry.type ?? base?.type;
+    if (!type) {
+      problems.push(at(source, pointer, `provider "${name}" has no "type" (one of openai, anthropic, gemini, openai-compatible, mock)`, 'error', 'key'));
+      continue;
+    }
+    if (type === 'openai-compatible' && !entry.baseUrl && !base?.baseUrl) {
+      problems.push(at(source, pointer, `provider "${name}" of type openai-compatible needs a "baseUrl" (for example http://localhost:11434/v1)`, 'error', 'key'));
+    }
+    if (typeof entry.apiKey === 'string' && entry.apiKey !== '' && !hasReference(entry.apiKey)) {
+      problems.push(at(source, `${pointer}/apiKey`, `literal API key in the config file: use a variable instead, e.g. "\${${suggestedVariable(name, type)}}"`, 'warning'));
+    }
+    if (typeof entry.script === 'string') {
+      if (type !== 'mock') problems.push(at(source, `${pointer}/script`, '"script" applies only to providers of type mock'));
+      else if (!(await exists(resolve(rootDir, interpolate(entry.script, env))))) {
+        problems.push(at(source, `${pointer}/script`, `script file not found: ${entry.script}`));
+      }
+    }
+  }
+  return problems;
+}
+
+function suggestedVariable(name: string, type: string): string {
+  const defaults: Record<string, string> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', gemini: 'GEMINI_API_KEY' };
+  return defaults[type] ?? `${name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_KEY`;
+}
+
+function checkFallback(source: JsonSource, fallback: unknown, project: ProjectConfig): Problem[] {
+  if (!Array.isArray(fallback)) return [];
+  return fallback.flatMap((name, index) =>
+    typeof name === 'string' && !canonicalProviderName(name, project) ? [unknownProvider(source, `/fallback/${index}`, name, project)] : [],
+  );
+}
+
+export async function checkAgentReferences(agent: CheckedAgent, project: ProjectConfig, env: Env): Promise<Problem[]> {
+  const { source, config } = agent;
+  const problems: Problem[] = [];
+  if (typeof config.provider === 'string' && !isKnownProvider(config.provider, project)) {
+    problems.push(unknownProvider(source, '/provider', config.provider, project));
+  }
+  problems.push(...checkFallback(source, config.fallback, project));
+
+  for (const [inline, file] of [['system', 'systemFile'], ['prompt', 'promptFile']] as const) {
+    if (config[inline] !== undefined && config[file] !== undefined) {
+      problems.push(at(source, `/${file}`, `"${inline}" and "${file}" are exclusive: keep one`, 'error', 'key'));
+    }
+  }
+  const texts: string[] = [];
+  for (const field of ['systemFile', 'promptFile'] as const) {
+    const name = config[field];
+    if (typeof name !== 'string') continue;
+    const text = await readFile(resolve(agent.dir, interpolate(name, env)), 'utf8').catch(() => undefined);
+    if (text === undefined) problems.push(at(source, `/${field}`, `file not found: ${name} (relative to the agent's folder)`));
+    else texts.push(text);
+  }
+  for (const field of ['system', 'prompt'] as const) if (typeof config[field] === 'string') texts.push(config[field]);
+
+  if (Array.isArray(config.tools)) {
+    config.tools.forEach((tool, index) => {
+      if (typeof tool !== 'string' || (BUILTIN_TOOLS as readonly string[]).includes(tool)) return;
+      const suggestion = didYouMean(tool, BUILTIN_TOOLS);
+      problems.push(at(source, `/tools/${index}`, `unknown tool "${tool}"${suggestion ? ` (did you mean "${suggestion}"?)` : ` (built-in tools: ${BUILTIN_TOOLS.join(', ')})`}`));
+    });
+  }
+  const schema = config.output?.schema;
+  if (schema && typeof schema === 'object') {
+    for (const message of checkJsonSchema(schema)) problems.push(at(source, '/output/schema', `output.schema is not a valid JSON Schema: ${message}`));
+  }
+  problems.push(...checkTemplateVariables(source, config, texts));
+
+  if (typeof config.provider === 'string' && config.model === undefined && canonicalProviderName(config.provider, project)) {
+    const resolved = tryResolve(config.provider, project, env);
+    if (resolved && !resolved.model) {
+      problems.push(at(source, '/provider', `provider "${resolved.name}" has no model: set "model" here or in providers.${resolved.name}`));
+    }
+  }
+  return problems;
+}
+
+/** A `{{name}}` the agent neither declares in `inputs` nor gets from the run fails every run that omits `--var name=…`. */
+function checkTemplateVariables(source: JsonSource, config: AgentConfig, texts: string[]): Problem[] {
+  const declared = new Set(['input', ...Object.keys(config.inputs ?? {})]);
+  const used = new Set(texts.flatMap((text) => [...text.matchAll(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g)].map((match) => match[1] ?? '')));
+  return [...used]
+    .filter((name) => !declared.has(name))
+    .map((name) => at(source, config.prompt !== undefined ? '/prompt' : config.promptFile !== undefined ? '/promptFile' : '', `the prompt uses {{${name}}}, which "inputs" does not declare: every run must pass --var ${name}=…`, 'warning'));
+}
+
+function tryResolve(name: string, project: ProjectConfig, env: Env) {
+  try {
+    return resolveProvider(name, project, env);
+  } catch {
+    return undefined; // reported by the project checks
+  }
+}
+
+interface KeyProblem {
+  report?: FileReport;
+  problem: Problem;
+}
+
+/**
+ * A missing key for every provider that is actually used: the default, each agent's, and the
+ * fallbacks (a fallback without a key is skipped at run time, so that one is a warning).
+ */
+export function checkKeys(project: ProjectConfig, agents: CheckedAgent[], env: Env, projectReport: FileReport | undefined): KeyProblem[] {
+  const users = new Map<string, { primary: boolean; by: string[]; report?: FileReport }>();
+  const use = (name: unknown, by: string, primary: boolean, report?: FileReport) => {
+    if (typeof name !== 'string') return;
+    const entry = users.get(name) ?? { primary: false, by: [], report };
+    entry.primary ||= primary;
+    entry.by.push(by);
+    users.set(name, entry);
+  };
+  const defaultProvider = typeof project.defaultProvider === 'string' ? project.defaultProvider : 'auto';
+  if (project.defaultProvider !== undefined) use(defaultProvider, 'defaultProvider', true, projectReport);
+  for (const name of Array.isArray(project.fallback) ? project.fallback : []) use(name, 'fallback', false, projectReport);
+  for (const agent of agents) {
+    use(agent.config.provider ?? defaultProvider, `agent ${agent.name}`, true, projectReport ?? agent.report);
+    for (const name of Array.isArray(agent.config.fallback) ? agent.config.fallback : []) use(name, `agent ${agent.name} fallback`, false, projectReport ?? agent.report);
+  }
+
+  const problems: KeyProblem[] = [];
+  const noPlace = { pointer: null, line: null, column: null };
+  for (const [name, { primary, by, report }] of users) {
+    const usedBy = `used by ${[...new Set(by)].join(', ')}`;
+    if (name === 'auto') {
+      const found = ['anthropic', 'openai', 'gemini'].some((candidate) => tryResolve(candidate, project, env)?.apiKey);
+      if (!found) {
+        problems.push({
+          report,
+          problem: { severity: 'error', ...noPlace, message: `defaultProvider is auto but no key is set: set ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY, or set "defaultProvider" (${usedBy})` },
+        });
+      }
+      continue;
+    }
+    if (!canonicalProviderName(name, project)) continue; // reported as unknown
+    const resolved = tryResolve(name, project, env);
+    if (!resolved || !resolved.needsKey || resolved.apiKey !== undefined) continue;
+    const variable = resolved.keyVariables.join(' or ') || `apiKey in providers.${resolved.name}`;
+    problems.push({
+      report,
+      problem: { severity: primary ? 'error' : 'warning', ...noPlace, message: `provider "${resolved.name}" has no API key: set ${variable} (${usedBy})` },
+    });
+  }
+  return problems;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return readFile(path).then(() => true, () => false);
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}

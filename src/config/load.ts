@@ -1,0 +1,139 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { LoomError } from '../errors.js';
+import { DEFAULTS } from './builtins.js';
+import { didYouMean } from './did-you-mean.js';
+import { loadDotEnv } from './dotenv.js';
+import { findConfig, type ConfigFile } from './find.js';
+import { interpolate } from './interpolate.js';
+import { parseJsonSource } from './json-source.js';
+import type { AgentConfig, ProjectConfig } from './types.js';
+
+export interface LoadOptions {
+  cwd: string;
+  /** `--config`. */
+  configPath?: string;
+  /** The environment; `.env` values are added to it (never overriding). */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface LoadedProject {
+  /** The config file found, or null when Loom runs on built-in defaults. */
+  file: ConfigFile | null;
+  /** The folder holding the config file (or the cwd): `.env`, `.loom/` and relative paths live here. */
+  rootDir: string;
+  /** The config as written, `${VAR}` references intact (for `config validate`). */
+  raw: ProjectConfig;
+  /** The config with `${VAR}` references replaced. */
+  config: ProjectConfig;
+  env: NodeJS.ProcessEnv;
+  /** Names of variables that came from `.env`. */
+  dotenvNames: string[];
+  /** Absolute path of the agents folder. */
+  agentsDir: string;
+}
+
+export async function loadProject(options: LoadOptions): Promise<LoadedProject> {
+  const file = await findConfig(options.cwd, options.env, options.configPath);
+  const rootDir = file ? dirname(file.path) : resolve(options.cwd);
+  const dotenvNames = await loadDotEnv(rootDir, options.env);
+  const raw = file ? parseProjectFile(file, options.cwd) : {};
+  const config = interpolate(raw, options.env);
+  return {
+    file,
+    rootDir,
+    raw,
+    config,
+    env: options.env,
+    dotenvNames,
+    agentsDir: resolve(rootDir, config.agentsDir ?? DEFAULTS.agentsDir),
+  };
+}
+
+function parseProjectFile(file: ConfigFile, cwd: string): ProjectConfig {
+  const parsed = parseOrThrow(file.path, file.text, cwd);
+  const config = file.pointerPrefix ? (parsed as { loom?: unknown }).loom : parsed;
+  if (config === undefined) return {};
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw configError(`${displayPath(file.path, cwd)}: the config must be a JSON object`);
+  }
+  return config as ProjectConfig;
+}
+
+/** Parses a config file; a syntax error is a config error that points at the place. */
+function parseOrThrow(path: string, text: string, cwd: string): unknown {
+  const result = parseJsonSource(path, text);
+  if (result.ok) return result.source.value;
+  const first = result.problems[0];
+  const place = first?.line != null ? `:${first.line}:${first.column}` : '';
+  throw configError(`${displayPath(path, cwd)}${place}: ${first?.message ?? 'invalid JSON'}`);
+}
+
+const configError = (message: string) =>
+  new LoomError('config_invalid', message, { hint: 'run `loom config validate` to see every problem' });
+
+/** A path as a user would type it: relative to the cwd when inside it. */
+export function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+export interface AgentFile {
+  name: string;
+  /** The agent's folder: its prompt and system files are relative to it. */
+  dir: string;
+  configPath: string;
+}
+
+/** Agents are the sub-folders of the agents folder that hold a `config.json`, sorted by name. */
+export async function discoverAgents(agentsDir: string): Promise<AgentFile[]> {
+  let entries;
+  try {
+    entries = await readdir(agentsDir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const agents = await Promise.all(
+    entries
+      .filter((entry) => entry.isDirectory())
+      .map(async (entry): Promise<AgentFile | null> => {
+        const dir = join(agentsDir, entry.name);
+        const configPath = join(dir, 'config.json');
+        const exists = await readFile(configPath).then(() => true, () => false);
+        return exists ? { name: entry.name, dir, configPath } : null;
+      }),
+  );
+  return agents.filter((agent): agent is AgentFile => agent !== null).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface LoadedAgent extends AgentFile {
+  /** As written. */
+  raw: AgentConfig;
+  /** With `${VAR}` references replaced. */
+  config: AgentConfig;
+}
+
+export async function loadAgent(project: LoadedProject, name: string, cwd: string): Promise<LoadedAgent> {
+  const agents = await discoverAgents(project.agentsDir);
+  const file = agents.find((agent) => agent.name === name);
+  if (!file) {
+    const suggestion = didYouMean(name, agents.map((agent) => agent.name));
+    throw new LoomError('unknown_agent', `unknown agent "${name}"`, {
+      hint: suggestion
+        ? `did you mean "${suggestion}"? \`loom agents\` lists them`
+        : agents.length
+          ? '`loom agents` lists the agents'
+          : `no agents found in ${displayPath(project.agentsDir, cwd)}; \`loom init\` creates one`,
+    });
+  }
+  return readAgent(project, file, cwd);
+}
+
+export async function readAgent(project: LoadedProject, file: AgentFile, cwd: string): Promise<LoadedAgent> {
+  const parsed = parseOrThrow(file.configPath, await readFile(file.configPath, 'utf8'), cwd);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw configError(`${displayPath(file.configPath, cwd)}: an agent config must be a JSON object`);
+  }
+  const raw = parsed as AgentConfig;
+  return { ...file, raw, config: interpolate(raw, project.env) };
+}

@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { runLoom } from '../support/cli.js';
+import { makeWorkspace } from '../support/workspace.js';
+
+const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+describe('loom as a user runs it', () => {
+  it('--help lists every command of the contract on stdout', async () => {
+    const result = await runLoom(['--help'], { cwd: await makeWorkspace() });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    for (const command of ['ask', 'run', 'agents', 'config', 'providers', 'logs', 'init']) expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    for (const flag of ['--config <path>', '--quiet', '--verbose', '--debug', '--no-color', '--version']) expect(result.stdout).toContain(flag);
+  });
+
+  it('--help of a command shows its flags', async () => {
+    const result = await runLoom(['run', '--help'], { cwd: await makeWorkspace() });
+    expect(result.code).toBe(0);
+    for (const flag of ['--input <file>', '--var <name=value>', '--provider <name>', '--model <name>', '--json', '--jsonl', '--no-stream', '--max-steps', '--max-cost', '--yes', '--workspace', '--dry-run']) {
+      expect(result.stdout).toContain(flag);
+    }
+    const validate = await runLoom(['config', 'validate', '--help'], { cwd: await makeWorkspace() });
+    expect(validate.stdout).toContain('--no-keys');
+  });
+
+  it('--version prints the package version', async () => {
+    const result = await runLoom(['--version'], { cwd: await makeWorkspace() });
+    expect(result).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  });
+
+  it('an unknown command is a usage error: one line, a hint, exit 2, nothing on stdout', async () => {
+    const result = await runLoom(['rnu'], { cwd: await makeWorkspace() });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^loom: error: unknown command 'rnu'\nhint: \(Did you mean run\?\)\n$/);
+  });
+
+  it('an unknown option and a bad number are usage errors (exit 2)', async () => {
+    const cwd = await makeWorkspace();
+    const unknown = await runLoom(['agents', '--jsno'], { cwd });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.split('\n')[0]).toBe("loom: error: unknown option '--jsno'");
+    const badNumber = await runLoom(['run', 'hello', '--max-steps', 'many'], { cwd });
+    expect(badNumber.code).toBe(2);
+    expect(badNumber.stderr).toContain('--max-steps takes a whole number ≥ 1');
+    const conflict = await runLoom(['ask', '--json', '--jsonl', 'hi'], { cwd });
+    expect(conflict.code).toBe(2);
+  });
+
+  it('a missing argument is a usage error', async () => {
+    const result = await runLoom(['run'], { cwd: await makeWorkspace() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^loom: error: missing required argument 'agent'/);
+  });
+
+  it('prints no colour when piped, and no stack trace without --debug', async () => {
+    const cwd = await makeWorkspace({ 'loom.config.json': '{ broken' });
+    const result = await runLoom(['agents'], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toMatch(/\u001b\[/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr.split('\n')[0]).toMatch(/^loom: error: loom\.config\.json:1:\d+: /);
+    const forced = await runLoom(['agents'], { cwd, env: { FORCE_COLOR: '1' } });
+    expect(forced.stderr).toMatch(/\u001b\[/);
+    const beaten = await runLoom(['agents', '--no-color'], { cwd, env: { FORCE_COLOR: '1' } });
+    expect(beaten.stderr).not.toMatch(/\u001b\[/);
+  });
+
+  it('--debug adds the stack trace', async () => {
+    const cwd = await makeWorkspace({ 'loom.config.json': '{ broken' });
+    const result = await runLoom(['agents', '--debug'], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/\n\s+at /);
+  });
+});
