@@ -1,8 +1,31 @@
-import { LoomError } from '../../errors.js';
 import type { CommandFunction } from '../context.js';
+import { executeRun } from '../execute-run.js';
+import { readSchemaFile, readStdin } from '../input.js';
+import { openProject } from '../project.js';
 
-const ask: CommandFunction = async () => {
-  throw new LoomError('usage', 'loom ask is not implemented yet');
+/** `loom ask [prompt...]`: the prompt from the arguments, piped stdin appended after a blank line. */
+const ask: CommandFunction = async (ctx, args, options) => {
+  const project = await openProject(ctx);
+  const prompt = args.join(' ').trim();
+  const stdin = await readStdin(ctx);
+  const input = [prompt, stdin?.trimEnd()].filter((part): part is string => Boolean(part)).join('\n\n') || null;
+  return executeRun(
+    ctx,
+    project,
+    undefined,
+    {
+      provider: options.provider as string | undefined,
+      model: options.model as string | undefined,
+      system: options.system as string | undefined,
+      temperature: options.temperature as number | undefined,
+      maxTokens: options.maxTokens as number | undefined,
+      schema: typeof options.schema === 'string' ? await readSchemaFile(ctx, options.schema) : undefined,
+      vars: {},
+      input,
+      stream: options.stream !== false,
+    },
+    { json: options.json === true, jsonl: options.jsonl === true },
+  );
 };
 
 export default ask;

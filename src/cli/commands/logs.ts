@@ -1,8 +1,37 @@
-import { LoomError } from '../../errors.js';
+import { formatTable } from '../../output/table.js';
+import { stateDir } from '../../state/paths.js';
+import { readRunLog, type RunLogEntry } from '../../state/run-log.js';
 import type { CommandFunction } from '../context.js';
+import { openProject } from '../project.js';
 
-const logs: CommandFunction = async () => {
-  throw new LoomError('usage', 'loom logs is not implemented yet');
+/** `loom logs`: the last runs (10 by default), newest last. */
+const logs: CommandFunction = async (ctx, _args, options) => {
+  const project = await openProject(ctx);
+  const entries = await readRunLog(stateDir(project, ctx.env), (options.count as number | undefined) ?? 10);
+  if (options.json) {
+    ctx.io.json(entries);
+    return;
+  }
+  if (entries.length === 0) {
+    ctx.io.notice('no runs logged yet');
+    return;
+  }
+  const rows = entries.map((entry) => [
+    entry.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    entry.agent ?? '(ask)',
+    `${entry.provider}/${entry.model}`,
+    entry.ok ? 'ok' : (entry.error?.code ?? 'failed'),
+    entry.usage ? `${entry.usage.inputTokens}/${entry.usage.outputTokens}` : '',
+    entry.costUsd === null ? '' : `$${entry.costUsd.toFixed(4)}`,
+    `${(entry.durationMs / 1000).toFixed(1)}s`,
+    snippet(entry),
+  ]);
+  ctx.io.out(formatTable(['TIME', 'AGENT', 'PROVIDER/MODEL', 'STATUS', 'TOKENS', 'COST', 'DURATION', 'INPUT'], rows, ctx.io.color.out.bold));
 };
+
+function snippet(entry: RunLogEntry): string {
+  const text = (entry.input ?? '').replace(/\s+/g, ' ').trim();
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
 
 export default logs;

@@ -1,8 +1,31 @@
-import { LoomError } from '../../errors.js';
+import { loadAgent } from '../../config/load.js';
 import type { CommandFunction } from '../context.js';
+import { executeRun } from '../execute-run.js';
+import { parseVars, readStdin, readUserFile } from '../input.js';
+import { openProject } from '../project.js';
 
-const run: CommandFunction = async () => {
-  throw new LoomError('usage', 'loom run is not implemented yet');
+/** `loom run <agent> [input...]`: input from the arguments, else --input, else stdin. */
+const run: CommandFunction = async (ctx, args, options) => {
+  const [name = '', ...inputWords] = args;
+  const project = await openProject(ctx);
+  const agent = await loadAgent(project, name, ctx.cwd);
+  const vars = await parseVars(ctx, (options.var as string[] | undefined) ?? []);
+  const input = inputWords.length > 0 ? inputWords.join(' ') : typeof options.input === 'string' ? await readUserFile(ctx, options.input, '--input') : await readStdin(ctx);
+  return executeRun(
+    ctx,
+    project,
+    agent,
+    {
+      provider: options.provider as string | undefined,
+      model: options.model as string | undefined,
+      vars,
+      input,
+      stream: options.stream !== false,
+      maxSteps: options.maxSteps as number | undefined,
+      maxCost: options.maxCost as number | undefined,
+    },
+    { json: options.json === true, jsonl: options.jsonl === true, dryRun: options.dryRun === true },
+  );
 };
 
 export default run;

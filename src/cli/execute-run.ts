@@ -1,0 +1,67 @@
+import { buildPlan, type RunFlags } from '../config/build-plan.js';
+import type { LoadedAgent, LoadedProject } from '../config/load.js';
+import { isLoomError } from '../errors.js';
+import type { RunPlan } from '../engine/plan.js';
+import { runPlan } from '../engine/run.js';
+import { renderRun, type OutputMode } from '../output/render-run.js';
+import { stateDir } from '../state/paths.js';
+import { appendRunLog, logEntry } from '../state/run-log.js';
+import type { CommandContext } from './context.js';
+
+export interface RunCommandOptions {
+  json?: boolean;
+  jsonl?: boolean;
+  dryRun?: boolean;
+}
+
+/** What `ask` and `run` share once they have gathered their flags: plan, run, render, log. */
+export async function executeRun(ctx: CommandContext, project: LoadedProject, agent: LoadedAgent | undefined, flags: RunFlags, options: RunCommandOptions): Promise<number> {
+  const mode: OutputMode = options.json ? 'json' : options.jsonl ? 'jsonl' : 'text';
+  let plan: RunPlan;
+  try {
+    plan = await buildPlan(project, agent, flags);
+  } catch (error) {
+    // Nothing was sent; a --json caller still gets its one document.
+    if (isLoomError(error) && mode === 'json') {
+      ctx.io.json({ ok: false, agent: agent?.name ?? null, error: { code: error.code, message: error.message, provider: error.provider ?? null, status: null } });
+    }
+    throw error;
+  }
+
+  if (options.dryRun) {
+    ctx.io.json(dryRunView(plan));
+    return 0;
+  }
+
+  const time = new Date();
+  const events = runPlan(plan, { signal: ctx.signal, streamsToUser: mode !== 'json' });
+  const outcome = await renderRun(events, ctx.io, mode, ctx.env);
+  const entry = logEntry({ time, input: plan.input, keepText: plan.log, result: outcome.result, failure: outcome.failure });
+  try {
+    await appendRunLog(stateDir(project, ctx.env), ctx.io.redactor.redactValue(entry));
+  } catch (error) {
+    ctx.io.warn(`could not write the run log: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return outcome.exitCode;
+}
+
+/** The provider chain and the request: what would be sent, and to whom (keys are redacted on output). */
+function dryRunView(plan: RunPlan) {
+  return {
+    agent: plan.agent,
+    providers: plan.chain.map((step) => ({
+      name: step.provider.name,
+      type: step.provider.type,
+      model: step.model,
+      baseUrl: step.provider.baseUrl ?? null,
+      keySource: step.provider.keySource,
+      retry: step.retry,
+      timeoutMs: step.timeoutMs,
+      ...(step.params ? { params: step.params } : {}),
+      ...(step.unusable ? { skipped: step.unusable } : {}),
+    })),
+    request: { model: plan.chain[0]?.model, ...plan.request, stream: plan.stream },
+    maxSteps: plan.maxSteps,
+    maxCost: plan.maxCost,
+  };
+}

@@ -1,0 +1,133 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { LoomError } from '../errors.js';
+import type { PlannedProvider, RunPlan } from '../engine/plan.js';
+import type { Message } from '../providers/types.js';
+import { DEFAULTS } from './builtins.js';
+import type { LoadedAgent, LoadedProject } from './load.js';
+import { canonicalProviderName, resolveProvider, unknownProviderError } from './resolve-provider.js';
+import { resolveLimits, resolveSelection } from './resolve-settings.js';
+import { renderTemplate, templateVariables } from './template.js';
+
+/** What the command line adds to the config for one run. */
+export interface RunFlags {
+  provider?: string;
+  model?: string;
+  system?: string;
+  temperature?: number;
+  maxTokens?: number;
+  /** Parsed `--schema` file. */
+  schema?: Record<string, unknown>;
+  /** `--var` values, `@file` already read. */
+  vars: Record<string, string>;
+  /** The run's input (arguments, `--input` or stdin), or null when there is none. */
+  input: string | null;
+  stream: boolean;
+  maxSteps?: number;
+  maxCost?: number;
+}
+
+/** Turns config + flags into a RunPlan; every config or usage problem surfaces here, before any request. */
+export async function buildPlan(project: LoadedProject, agent: LoadedAgent | undefined, flags: RunFlags): Promise<RunPlan> {
+  const selection = resolveSelection(project, agent, flags, project.env);
+  const agentConfig = agent?.config ?? {};
+  const planned = (providerName: string, model: string | undefined): PlannedProvider => {
+    const provider = providerName === selection.resolved.name ? selection.resolved : resolveProvider(providerName, project.raw, project.env);
+    const limits = resolveLimits(project, provider, agent);
+    const params = provider.params || agentConfig.params ? { ...provider.params, ...agentConfig.params } : undefined;
+    const entry: PlannedProvider = { provider, model: model ?? provider.model ?? '', retry: limits.retry.value, timeoutMs: limits.timeoutMs.value };
+    if (params) entry.params = params;
+    return entry;
+  };
+
+  const primary = planned(selection.resolved.name, selection.model.value);
+  if (primary.provider.needsKey && primary.provider.apiKey === undefined) {
+    throw new LoomError('missing_api_key', `provider "${primary.provider.name}" has no API key`, {
+      provider: primary.provider.name,
+      hint: `set ${primary.provider.keyVariables.join(' or ') || `"apiKey" in providers.${primary.provider.name}`}${primary.provider.keyVariables.length ? ' (in the environment or in .env)' : ''}`,
+    });
+  }
+  const fallbackNames = agentConfig.fallback ?? project.config.fallback ?? [];
+  const fallbacks = fallbackNames
+    .map((name) => {
+      const canonical = canonicalProviderName(name, project.raw);
+      if (!canonical) throw unknownProviderError(name, project.raw);
+      return canonical;
+    })
+    .filter((name, index, names) => name !== primary.provider.name && names.indexOf(name) === index)
+    .map((name) => {
+      // A model named by the agent or --model belongs to the primary: a fallback uses its own.
+      const entry = planned(name, undefined);
+      if (!entry.model) entry.unusable = `no model (set "model" in providers.${name})`;
+      else if (entry.provider.needsKey && entry.provider.apiKey === undefined) entry.unusable = `no API key (set ${entry.provider.keyVariables.join(' or ') || 'apiKey'})`;
+      return entry;
+    });
+
+  const messages = await buildMessages(agent, flags);
+  const systemTemplate = await agentText(agent, 'system', 'systemFile');
+  const system = flags.system ?? (systemTemplate && render(agent, systemTemplate, flags));
+  const responseSchema = flags.schema ?? agentConfig.output?.schema;
+  const request: RunPlan['request'] = { messages };
+  if (system !== undefined) request.system = system;
+  const temperature = flags.temperature ?? agentConfig.temperature;
+  if (temperature !== undefined) request.temperature = temperature;
+  const maxTokens = flags.maxTokens ?? agentConfig.maxTokens;
+  if (maxTokens !== undefined) request.maxTokens = maxTokens;
+  if (responseSchema) request.responseSchema = responseSchema;
+
+  return {
+    agent: agent?.name ?? null,
+    chain: [primary, ...fallbacks],
+    request,
+    stream: flags.stream,
+    maxSteps: flags.maxSteps ?? agentConfig.maxSteps ?? DEFAULTS.maxSteps,
+    maxCost: flags.maxCost ?? agentConfig.maxCost ?? project.config.maxCost ?? null,
+    input: flags.input,
+    log: agentConfig.log ?? project.config.log ?? true,
+  };
+}
+
+async function buildMessages(agent: LoadedAgent | undefined, flags: RunFlags): Promise<Message[]> {
+  const template = await agentText(agent, 'prompt', 'promptFile');
+  if (template === undefined) {
+    if (flags.input === null) {
+      throw new LoomError('usage', agent ? `agent "${agent.name}" has no prompt and no input was given` : 'no prompt given', {
+        hint: agent ? 'give the input as arguments, with --input <file>, or on stdin' : 'loom ask "your question", or pipe text into loom ask',
+      });
+    }
+    return [{ role: 'user', content: flags.input }];
+  }
+  let prompt = render(agent, template, flags);
+  // When the template does not place the input itself, it follows after a blank line.
+  if (flags.input !== null && !templateVariables(template.text).includes('input')) prompt = `${prompt.trimEnd()}\n\n${flags.input}`;
+  return [{ role: 'user', content: prompt }];
+}
+
+interface AgentText {
+  text: string;
+  /** Where it came from, for messages: the file name or the field. */
+  where: string;
+}
+
+/** An agent's inline or file text (`prompt`/`promptFile`, `system`/`systemFile`), unrendered. */
+async function agentText(agent: LoadedAgent | undefined, inline: 'prompt' | 'system', file: 'promptFile' | 'systemFile'): Promise<AgentText | undefined> {
+  if (!agent) return undefined;
+  const fileName = agent.config[file];
+  if (fileName !== undefined) {
+    const text = await readFile(resolve(agent.dir, fileName), 'utf8').catch(() => {
+      throw new LoomError('config_invalid', `agent "${agent.name}": ${file} not found: ${fileName}`, { hint: 'run `loom config validate`' });
+    });
+    return { text, where: fileName };
+  }
+  const text = agent.config[inline];
+  return text === undefined ? undefined : { text, where: `"${inline}"` };
+}
+
+/** Fills a template from the agent's input defaults, then `--var`, then the input. */
+function render(agent: LoadedAgent | undefined, template: AgentText, flags: RunFlags): string {
+  const values: Record<string, string> = {};
+  for (const [name, input] of Object.entries(agent?.config.inputs ?? {})) if (input.default !== undefined) values[name] = input.default;
+  Object.assign(values, flags.vars);
+  if (flags.input !== null) values.input = flags.input;
+  return renderTemplate(template.text, values, `agent "${agent?.name}" ${template.where}`);
+}

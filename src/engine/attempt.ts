@@ -1,0 +1,84 @@
+import { LoomError, isLoomError } from '../errors.js';
+import type { ChatRequest, FinishReason, Provider, ToolCall, Usage } from '../providers/types.js';
+
+/** What one model turn produced. */
+export interface TurnOutput {
+  text: string;
+  toolCalls: ToolCall[];
+  usage: Usage;
+  finish: FinishReason;
+}
+
+export interface AttemptOptions {
+  /** The run's signal (Ctrl-C). */
+  signal?: AbortSignal;
+  stream: boolean;
+  /** Longest wait for the first event and longest silence between events. */
+  timeoutMs: number;
+  onDelta: (text: string) => void;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * One request to one provider: consumes its event stream into a TurnOutput, passing text on as
+ * it arrives. A silence longer than `timeoutMs` aborts the request as a `timeout`; a stream that
+ * keeps sending is never cut.
+ */
+export async function attemptTurn(provider: Provider, request: ChatRequest, options: AttemptOptions): Promise<TurnOutput> {
+  const controller = new AbortController();
+  const abortFromRun = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', abortFromRun, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const armTimer = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(TIMED_OUT), options.timeoutMs);
+  };
+  // Whatever the SDK does with the signal, the wait for the next event ends when it fires.
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(controller.signal.reason);
+    if (controller.signal.aborted) fail();
+    else controller.signal.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => {});
+
+  const output: TurnOutput = { text: '', toolCalls: [], usage: { inputTokens: 0, outputTokens: 0 }, finish: 'stop' };
+  armTimer();
+  try {
+    const iterator = provider.stream(request, { signal: controller.signal, stream: options.stream })[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) break;
+      armTimer();
+      const event = next.value;
+      if (event.type === 'text-delta') {
+        output.text += event.text;
+        options.onDelta(event.text);
+      } else if (event.type === 'tool-call') output.toolCalls.push(event.call);
+      else if (event.type === 'usage') output.usage = event.usage;
+      else output.finish = event.reason;
+    }
+    return output;
+  } catch (error) {
+    if (controller.signal.reason === TIMED_OUT) {
+      throw new LoomError('timeout', `${provider.name}: no response for ${formatSeconds(options.timeoutMs)}`, {
+        provider: provider.name,
+        retryable: true,
+        hint: 'raise "timeoutMs" in the config if the model needs longer to start answering',
+      });
+    }
+    if (options.signal?.aborted) throw new LoomError('interrupted', 'interrupted', { provider: provider.name });
+    if (isLoomError(error)) throw error;
+    // Providers map their own errors; anything else is a provider fault we did not foresee.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new LoomError('provider_unavailable', `${provider.name}: ${message}`, { provider: provider.name, retryable: true, cause: error });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', abortFromRun);
+    if (!controller.signal.aborted) controller.abort(); // release the connection of an abandoned stream
+  }
+}
+
+export function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s`;
+}

@@ -1,0 +1,48 @@
+import type { ErrorCode } from '../errors.js';
+import type { Usage } from '../providers/types.js';
+
+/** A failure as `--json`, `--jsonl` and the run log show it (CONTRACT §4). */
+export interface RunErrorInfo {
+  code: ErrorCode;
+  message: string;
+  provider: string | null;
+  status: number | null;
+  /** What the user can do about it; shown on stderr, not part of the `--json` error object. */
+  hint?: string;
+}
+
+export interface ToolCallSummary {
+  name: string;
+  ok: boolean;
+}
+
+/** The outcome of a run: the `--json` document, less `ok` and `error`. */
+export interface RunResult {
+  agent: string | null;
+  provider: string;
+  model: string;
+  text: string;
+  output: unknown;
+  usage: Usage;
+  costUsd: number | null;
+  attempts: number;
+  fallbackFrom: string[];
+  steps: number;
+  toolCalls: ToolCallSummary[];
+  durationMs: number;
+}
+
+/**
+ * What the engine yields as a run goes (CONTRACT §10 `--jsonl` vocabulary). `--jsonl` is these
+ * events serialized; the text and `--json` renderers fold them.
+ */
+export type RunEvent =
+  | { type: 'start'; agent: string | null; provider: string; model: string }
+  | { type: 'delta'; text: string }
+  | { type: 'tool_call'; id: string; name: string; input: unknown }
+  | { type: 'tool_result'; id: string; name: string; ok: boolean; output: string }
+  | { type: 'retry'; provider: string; attempt: number; maxAttempts: number; delayMs: number; code: ErrorCode; status: number | null }
+  | { type: 'fallback'; from: string; to: string; code: ErrorCode }
+  | { type: 'usage'; inputTokens: number; outputTokens: number }
+  | ({ type: 'done' } & RunResult)
+  | ({ type: 'error'; error: RunErrorInfo } & Partial<RunResult>);

@@ -1,0 +1,33 @@
+import type { ResolvedProvider, RetryConfig } from '../config/types.js';
+import type { ChatRequest } from '../providers/types.js';
+
+/** One provider of the chain, with the model and limits it runs with. */
+export interface PlannedProvider {
+  provider: ResolvedProvider;
+  model: string;
+  /** Provider `params` with the agent's merged over them. */
+  params?: Record<string, unknown>;
+  retry: Required<RetryConfig>;
+  timeoutMs: number;
+  /** Why this fallback cannot be tried (a missing key or model); the engine says so and skips it. */
+  unusable?: string;
+}
+
+/**
+ * Everything a run needs, as plain data: the engine runs it, `--dry-run` prints it. No file is
+ * read and no variable is looked up once a plan exists.
+ */
+export interface RunPlan {
+  agent: string | null;
+  /** The primary provider, then the fallbacks in order. */
+  chain: PlannedProvider[];
+  /** The request without the model, which each provider of the chain sets. */
+  request: Omit<ChatRequest, 'model' | 'params'>;
+  stream: boolean;
+  maxSteps: number;
+  maxCost: number | null;
+  /** The run's input as given (for the run log). */
+  input: string | null;
+  /** false keeps input and text out of the run log. */
+  log: boolean;
+}

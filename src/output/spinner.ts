@@ -1,0 +1,29 @@
+import type { Io } from './io.js';
+
+export interface Spinner {
+  text(text: string): void;
+  stop(): void;
+}
+
+const NO_SPINNER: Spinner = { text() {}, stop() {} };
+
+/**
+ * An ora spinner on stderr while Loom waits, only when stderr is a TTY and neither --quiet,
+ * --json nor CI is set. ora is imported only then, so piped runs never load it.
+ */
+export async function startSpinner(io: Io, text: string, options: { json: boolean; env: Readonly<Record<string, string | undefined>> }): Promise<Spinner> {
+  if (!io.stderrIsTTY || io.quiet || options.json || options.env.CI) return NO_SPINNER;
+  const { default: ora } = await import('ora');
+  const spinner = ora({ text, stream: io.options.stderr as NodeJS.WritableStream, discardStdin: false, color: 'cyan', isEnabled: true }).start();
+  let stopped = false;
+  return {
+    text(next) {
+      if (!stopped) spinner.text = next;
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      spinner.stop();
+    },
+  };
+}

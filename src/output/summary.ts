@@ -1,0 +1,20 @@
+import type { RunResult } from '../engine/events.js';
+
+/** `anthropic · claude-sonnet-5-5 · 12 in / 48 out · $0.0012 · 1.4s` */
+export function summaryLine(result: RunResult): string {
+  const cost = result.costUsd === null ? 'cost unknown' : `$${formatUsd(result.costUsd)}`;
+  const parts = [
+    result.provider,
+    result.model,
+    `${result.usage.inputTokens} in / ${result.usage.outputTokens} out`,
+    cost,
+    `${(result.durationMs / 1000).toFixed(1)}s`,
+  ];
+  if (result.fallbackFrom.length > 0) parts.push(`after ${result.fallbackFrom.join(', ')}`);
+  return parts.join(' · ');
+}
+
+function formatUsd(value: number): string {
+  if (value === 0) return '0';
+  return value >= 0.01 ? value.toFixed(2) : value.toPrecision(2);
+}
