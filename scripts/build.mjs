@@ -12,6 +12,8 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
+  // Prefer ESM builds: some packages' CommonJS entries are UMD wrappers that esbuild cannot follow.
+  mainFields: ['module', 'main'],
   target: 'node20',
   sourcemap: 'linked',
   legalComments: 'none',

@@ -38,7 +38,7 @@ function configFileAt(path: string, text: string): ConfigFile {
 }
 
 async function searchUpward(cwd: string): Promise<ConfigFile | null> {
-  const { cosmiconfig } = await import('cosmiconfig');
+  const { cosmiconfig } = interop(await import('cosmiconfig'));
   // The loader keeps the raw text: Loom parses it itself so that a syntax error can be
   // reported with its line and column instead of failing the search.
   const keepText = (path: string, text: string) => {
@@ -78,4 +78,9 @@ async function userConfig(env: Env): Promise<ConfigFile | null> {
   } catch {
     return null;
   }
+}
+
+/** A CommonJS package imported dynamically from the bundle arrives as its `default` export only. */
+function interop<T extends object>(module: T): T {
+  return 'default' in module && module.default && typeof module.default === 'object' ? (module.default as T) : module;
 }
