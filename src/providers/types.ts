@@ -8,6 +8,13 @@ export interface ToolCall {
   name: string;
   /** Parsed arguments, as the model sent them (the engine validates them against the tool's schema). */
   input: unknown;
+  /**
+   * Opaque data the same provider needs back with this call on the next turn, keyed by provider
+   * type: Gemini's `thoughtSignature`, Anthropic's thinking blocks (both APIs reject a tool-use
+   * turn sent back without them). The engine keeps the ToolCall as it is in the conversation;
+   * other providers ignore keys that are not theirs.
+   */
+  metadata?: Record<string, unknown>;
 }
 
 export type Message =

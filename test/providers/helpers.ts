@@ -1,0 +1,41 @@
+/** Shared bits of the provider tests. */
+import type { ResolvedProvider } from '../../src/config/types.js';
+import { isLoomError, type LoomError } from '../../src/errors.js';
+import type { ChatRequest, Provider, ProviderEvent, StreamOptions } from '../../src/providers/types.js';
+
+export function providerConfig(overrides: Partial<ResolvedProvider> & Pick<ResolvedProvider, 'type'>): ResolvedProvider {
+  return {
+    name: overrides.type,
+    keySource: overrides.apiKey ? 'TEST_KEY' : null,
+    needsKey: overrides.type !== 'mock' && overrides.type !== 'openai-compatible',
+    keyVariables: [],
+    headers: {},
+    ...overrides,
+  };
+}
+
+export async function collect(provider: Provider, request: ChatRequest, options?: StreamOptions): Promise<ProviderEvent[]> {
+  const events: ProviderEvent[] = [];
+  for await (const event of provider.stream(request, options)) events.push(event);
+  return events;
+}
+
+/** The error a stream ends with (fails the test when it does not fail). */
+export async function failure(provider: Provider, request: ChatRequest, options?: StreamOptions): Promise<{ error: LoomError; events: ProviderEvent[] }> {
+  const events: ProviderEvent[] = [];
+  try {
+    for await (const event of provider.stream(request, options)) events.push(event);
+  } catch (error) {
+    if (!isLoomError(error)) throw new Error(`expected a LoomError, got ${String(error)}`, { cause: error });
+    return { error, events };
+  }
+  throw new Error(`expected the stream to fail; it produced ${JSON.stringify(events)}`);
+}
+
+export const text = (events: ProviderEvent[]): string =>
+  events.flatMap((e) => (e.type === 'text-delta' ? [e.text] : [])).join('');
+
+export const ofType = <T extends ProviderEvent['type']>(events: ProviderEvent[], type: T): Extract<ProviderEvent, { type: T }>[] =>
+  events.filter((e): e is Extract<ProviderEvent, { type: T }> => e.type === type);
+
+export const hello: ChatRequest = { model: 'test-model', messages: [{ role: 'user', content: 'Say hello' }] };
