@@ -1,0 +1,177 @@
+/**
+ * The `mock` provider type: offline and deterministic, a real provider as far as the engine can
+ * tell. Without a script it echoes the last user message back word by word; with one it plays
+ * the scripted replies (format: ./script.ts), errors included, mapped as a real provider's are.
+ * Every call is recorded in `calls`, for tests.
+ */
+import type { ResolvedProvider } from '../../config/types.js';
+import { LoomError } from '../../errors.js';
+import { abortedError, errorContext, networkError, statusError, timeoutError, type ErrorContext } from '../http-error.js';
+import { newToolCallId, stringifyToolInput } from '../shared.js';
+import type { ChatRequest, FinishReason, Provider, ProviderEvent, StreamOptions, ToolCall, Usage } from '../types.js';
+import { loadScript, type MockReply } from './script.js';
+
+export type { MockReply } from './script.js';
+
+export interface MockCall {
+  request: ChatRequest;
+  stream: boolean;
+}
+
+/** Words: runs of non-space characters. The mock's notion of a token. */
+export function countWords(text: string): number {
+  return text.match(/\S+/g)?.length ?? 0;
+}
+
+/** Text in stream-sized pieces, one word each with the space before it; joined, they give the text back. */
+export function splitWords(text: string): string[] {
+  return text.split(/(?<=\S)(?=\s)/).filter((piece) => piece !== '');
+}
+
+function inputWords(request: ChatRequest): number {
+  let words = countWords(request.system ?? '');
+  for (const message of request.messages) {
+    words += countWords(message.content);
+    if (message.role === 'assistant') {
+      for (const call of message.toolCalls ?? []) words += countWords(call.name) + countWords(stringifyToolInput(call.input));
+    }
+  }
+  return words;
+}
+
+function lastUserText(request: ChatRequest): string {
+  for (let i = request.messages.length - 1; i >= 0; i--) {
+    const message = request.messages[i]!;
+    if (message.role === 'user') return message.content;
+  }
+  return '';
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    function onAbort(): void {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function waitForAbort(signal?: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (!signal) return; // nothing can end it: the engine's timeout must abort
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+export class MockProvider implements Provider {
+  readonly name: string;
+  readonly type = 'mock';
+  /** Every request this provider received, in order (copies). */
+  readonly calls: MockCall[] = [];
+  private readonly ctx: ErrorContext;
+  private next = 0;
+
+  constructor(
+    config: ResolvedProvider,
+    private readonly replies?: readonly MockReply[],
+    private readonly scriptName = config.script ?? 'the script',
+  ) {
+    this.name = config.name;
+    this.ctx = errorContext(config);
+  }
+
+  /** How many scripted replies are left (undefined when echoing). */
+  get remaining(): number | undefined {
+    return this.replies ? this.replies.length - this.next : undefined;
+  }
+
+  async *stream(request: ChatRequest, options: StreamOptions = {}): AsyncGenerator<ProviderEvent> {
+    const { signal } = options;
+    const streaming = options.stream !== false;
+    this.calls.push({ request: structuredClone(request), stream: streaming });
+    const ctx: ErrorContext = { ...this.ctx, model: request.model };
+    try {
+      if (signal?.aborted) throw abortedError(ctx, signal);
+      const reply = this.takeReply(request);
+      yield* this.play(reply, request, ctx, streaming, signal);
+    } catch (error) {
+      if (signal?.aborted) throw abortedError(ctx, signal, error);
+      throw error;
+    }
+  }
+
+  private takeReply(request: ChatRequest): MockReply {
+    if (!this.replies) return { text: lastUserText(request) };
+    const reply = this.replies[this.next];
+    if (!reply) {
+      throw new LoomError('bad_request', `${this.name}: the mock script ${this.scriptName} has no reply left (it has ${this.replies.length}; this is call ${this.next + 1})`, {
+        provider: this.name,
+      });
+    }
+    this.next++;
+    return reply;
+  }
+
+  private async *play(reply: MockReply, request: ChatRequest, ctx: ErrorContext, streaming: boolean, signal?: AbortSignal): AsyncGenerator<ProviderEvent> {
+    const pause = async (): Promise<void> => {
+      if (reply.delayMs) await sleep(reply.delayMs, signal);
+    };
+    const text = reply.text ?? '';
+    if (text !== '') {
+      for (const piece of streaming ? splitWords(text) : [text]) {
+        await pause();
+        yield { type: 'text-delta', text: piece };
+      }
+    }
+    if (reply.error) throw this.toError(reply.error, ctx, text !== '');
+    if (reply.hang) await waitForAbort(signal);
+
+    const calls: ToolCall[] = (reply.toolCalls ?? []).map((call) => ({ id: call.id ?? newToolCallId(), name: call.name, input: call.input ?? {} }));
+    for (const call of calls) {
+      await pause();
+      yield { type: 'tool-call', call };
+    }
+    const usage: Usage = reply.usage ?? {
+      inputTokens: inputWords(request),
+      outputTokens: countWords(text) + calls.reduce((n, c) => n + countWords(c.name) + countWords(stringifyToolInput(c.input)), 0),
+    };
+    await pause();
+    yield { type: 'usage', usage };
+    const reason: FinishReason = reply.finishReason ?? (calls.length > 0 ? 'tool-calls' : 'stop');
+    yield { type: 'finish', reason, rawReason: reason };
+  }
+
+  private toError(error: NonNullable<MockReply['error']>, ctx: ErrorContext, midStream: boolean): LoomError {
+    if (error.code === 'timeout') return timeoutError(ctx);
+    if (error.code === 'network' || error.status === undefined) {
+      return networkError(ctx, Object.assign(new Error(error.message ?? 'mock network failure'), { code: 'ECONNRESET' }), { midStream });
+    }
+    return statusError(ctx, error.status, { message: error.message, retryAfterMs: error.retryAfterMs });
+  }
+}
+
+/** A mock for tests and `--provider mock`; `replies` stand in for a script file. */
+export function createMockProvider(config: Partial<ResolvedProvider> = {}, replies?: readonly MockReply[]): MockProvider {
+  const full: ResolvedProvider = {
+    name: 'mock',
+    type: 'mock',
+    keySource: null,
+    needsKey: false,
+    keyVariables: [],
+    headers: {},
+    ...config,
+  };
+  return new MockProvider(full, replies);
+}
+
+export async function createProvider(config: ResolvedProvider): Promise<Provider> {
+  const replies = config.script ? await loadScript(config.script) : undefined;
+  return new MockProvider(config, replies, config.script);
+}

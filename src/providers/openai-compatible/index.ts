@@ -1,0 +1,13 @@
+/**
+ * The `openai-compatible` provider type: any server speaking Chat Completions (Ollama, LM Studio,
+ * vLLM, OpenRouter, Groq, the Hugging Face router…), through the openai code with these
+ * differences: it sends `max_tokens`, which those servers understand; it needs a baseUrl; and it
+ * sends a key only when its entry names one (no Authorization header otherwise).
+ */
+import type { ResolvedProvider } from '../../config/types.js';
+import { createChatCompletionsProvider } from '../openai/index.js';
+import type { Provider } from '../types.js';
+
+export function createProvider(config: ResolvedProvider): Provider {
+  return createChatCompletionsProvider(config, 'openai-compatible');
+}

@@ -1,0 +1,59 @@
+/**
+ * The openai SDK client, every option explicit (CONTRACT §10): the key Loom resolved and nothing
+ * the SDK would find in the environment (OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_ADMIN_KEY,
+ * OPENAI_WEBHOOK_SECRET, OPENAI_CUSTOM_HEADERS, OPENAI_LOG); no SDK retries; Loom's fetch.
+ */
+import OpenAI from 'openai';
+import type { ResolvedProvider } from '../../config/types.js';
+import { LoomError } from '../../errors.js';
+import { httpFetch } from '../http-fetch.js';
+import { requireKey, sdkTimeoutMs, withoutEnv } from '../shared.js';
+
+export type ChatCompletionsVariant = 'openai' | 'openai-compatible';
+
+/**
+ * The SDK refuses to build a client without a key. An openai-compatible server with no key
+ * configured gets this placeholder, and the Authorization header it would produce is removed,
+ * so nothing at all is sent.
+ */
+export const NO_KEY_PLACEHOLDER = 'not-needed';
+
+export function createOpenAIClient(config: ResolvedProvider, variant: ChatCompletionsVariant): OpenAI {
+  const headers: Record<string, string | null> = { ...config.headers };
+  let apiKey: string;
+  if (variant === 'openai') {
+    apiKey = requireKey(config);
+  } else {
+    if (!config.baseUrl) {
+      // Without one the SDK would fall back to OPENAI_BASE_URL or api.openai.com, and a key meant
+      // for this server would go to OpenAI.
+      throw new LoomError('config_invalid', `provider "${config.name}" (openai-compatible) has no baseUrl`, {
+        hint: `set baseUrl in its config entry, e.g. "http://localhost:11434/v1"`,
+        provider: config.name,
+      });
+    }
+    if (config.apiKey) {
+      apiKey = config.apiKey;
+    } else {
+      apiKey = NO_KEY_PLACEHOLDER;
+      if (!Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) headers.Authorization = null;
+    }
+  }
+  return withoutEnv(['OPENAI_CUSTOM_HEADERS'], () =>
+    new OpenAI({
+      apiKey,
+      adminAPIKey: null,
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      // config.baseUrl already reflects OPENAI_BASE_URL where the contract honours it; undefined
+      // leaves the SDK's default (which reads the same variable).
+      baseURL: config.baseUrl ?? undefined,
+      timeout: sdkTimeoutMs(config),
+      maxRetries: 0,
+      defaultHeaders: headers,
+      fetch: httpFetch,
+      logLevel: 'off',
+    }),
+  );
+}

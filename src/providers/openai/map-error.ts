@@ -1,0 +1,44 @@
+/** openai SDK errors → LoomError (CONTRACT §10 codes). Shared by openai and openai-compatible. */
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { LoomError } from '../../errors.js';
+import { isLoomError } from '../../errors.js';
+import {
+  abortedError,
+  mapUnknownError,
+  networkError,
+  statusError,
+  statusForErrorType,
+  timeoutError,
+  type ErrorContext,
+} from '../http-error.js';
+import { isRecord } from '../shared.js';
+
+/** `APIError.message` is "<status> <provider message>"; the provider's part alone. */
+function providerMessage(error: APIError): string | undefined {
+  const body: unknown = error.error;
+  if (isRecord(body) && typeof body.message === 'string') return body.message;
+  if (typeof body === 'string') return body;
+  const text = error.message.replace(/^\d{3}\s+/, '');
+  return text === 'status code (no body)' ? undefined : text;
+}
+
+export function mapOpenAIError(error: unknown, ctx: ErrorContext, signal?: AbortSignal, midStream = false): LoomError {
+  if (signal?.aborted || error instanceof APIUserAbortError) return abortedError(ctx, signal, error);
+  if (isLoomError(error)) return error;
+  if (error instanceof APIConnectionTimeoutError) return timeoutError(ctx, error);
+  if (error instanceof APIConnectionError) return networkError(ctx, error.cause ?? error, { midStream });
+  if (error instanceof APIError) {
+    const body: unknown = error.error;
+    const code = isRecord(body) ? body.code : undefined;
+    const type = isRecord(body) ? body.type : undefined;
+    const quota = code === 'insufficient_quota' || type === 'insufficient_quota';
+    const status = error.status ?? statusForErrorType(code === 'rate_limit_exceeded' || quota ? code : type);
+    return statusError(ctx, status, {
+      message: providerMessage(error),
+      headers: error.headers,
+      cause: error,
+      ...(quota ? { retryable: false, hint: `the account's quota is used up; check its plan and billing` } : {}),
+    });
+  }
+  return mapUnknownError(ctx, error, signal, { midStream });
+}
