@@ -285,9 +285,8 @@ export function networkError(ctx: ErrorContext, cause: unknown, options: { midSt
   const message = options.midStream
     ? `${ctx.provider}: the connection broke during the response${because}`
     : `${ctx.provider}: cannot reach ${where ?? 'the server'}${because}`;
-  const hint = options.midStream || code !== 'ECONNREFUSED' && code !== 'ENOTFOUND'
-    ? undefined
-    : `is the server running, and is the provider's baseUrl right?`;
+  const unreachable = !options.midStream && (code === 'ECONNREFUSED' || code === 'ENOTFOUND');
+  const hint = unreachable ? `is the server running, and is the provider's baseUrl right?` : undefined;
   return new LoomError('network', redact(message, ctx.secrets), { hint, retryable: true, provider: ctx.provider, cause });
 }
 

@@ -272,6 +272,13 @@ describe('anthropic: errors', () => {
     expect((await failure(provider, request, { stream: false })).error).toMatchObject({ code: 'provider_unavailable' });
   });
 
+  it('maps the SDK timeout to a retryable timeout after one request', async () => {
+    server.enqueue(PATH, { kind: 'hang' });
+    const { error } = await failure(await anthropic({ timeoutMs: 100 }), request);
+    expect(error).toMatchObject({ code: 'timeout', retryable: true });
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('fails with missing_api_key, before any request, without a key', async () => {
     vi.stubEnv('ANTHROPIC_API_KEY', 'sk-ant-env');
     await expect(anthropic({ apiKey: undefined, keySource: null })).rejects.toMatchObject({ code: 'missing_api_key' });

@@ -308,6 +308,19 @@ describe('openai: errors', () => {
     expect(error.code).toBe('provider_unavailable');
   });
 
+  it('maps the SDK\'s own timeout (config.timeoutMs, waiting for headers) to a retryable timeout, without retrying', async () => {
+    server.enqueue(PATH, hang());
+    const { error } = await failure(await openai({ timeoutMs: 100 }), request);
+    expect(error).toMatchObject({ code: 'timeout', retryable: true });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('does not cut a slow stream that keeps sending past timeoutMs', async () => {
+    server.enqueue(PATH, openaiWire.sse(openaiWire.chunks({ text: ['a', 'b', 'c', 'd'], delayMs: 40 })));
+    const events = await collect(await openai({ timeoutMs: 100 }), request);
+    expect(text(events)).toBe('abcd');
+  });
+
   it('aborts a request that hangs when the signal fires', async () => {
     server.enqueue(PATH, hang());
     const controller = new AbortController();
@@ -332,5 +345,13 @@ describe('openai: errors', () => {
     })();
     await expect(run).rejects.toMatchObject({ code: 'timeout', message: 'openai: no data for 50ms' });
     expect(events).toEqual(['Hel']);
+  });
+});
+
+describe('the OpenAPI check itself', () => {
+  it('reports unknown fields and wrong types', () => {
+    expect(validateChatCompletionRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_output_tokens: 5 })).toEqual(['unknown top-level field "max_output_tokens"']);
+    expect(validateChatCompletionRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' }).length).toBeGreaterThan(0);
+    expect(validateChatCompletionRequest({ model: 'm' }).length).toBeGreaterThan(0);
   });
 });
