@@ -58,6 +58,24 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/**
+ * A copy of an error for LoomError's `cause` (shown under --debug): name, code, message and stack
+ * with secrets removed, and nothing else — an SDK error's body or headers may echo the key.
+ */
+export function safeCause(error: unknown, secrets: readonly string[], depth = 0): Error | undefined {
+  if (error === undefined || error === null || depth > 5) return undefined;
+  if (!(error instanceof Error)) return new Error(redact(String(typeof error === 'symbol' ? error.description ?? 'symbol' : error), secrets));
+  const copy = new Error(redact(error.message, secrets));
+  // Some SDK error classes leave `name` as 'Error'; their class name says more.
+  copy.name = error.name === 'Error' && error.constructor?.name ? error.constructor.name : error.name;
+  copy.stack = error.stack === undefined ? undefined : redact(error.stack, secrets);
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code });
+  const inner = safeCause((error as { cause?: unknown }).cause, secrets, depth + 1);
+  if (inner) Object.assign(copy, { cause: inner });
+  return copy;
+}
+
 /** A provider's own message on one line, bounded, secrets removed. */
 export function cleanMessage(message: string | undefined, secrets: readonly string[], max = 500): string | undefined {
   if (message === undefined) return undefined;
@@ -205,13 +223,14 @@ export function statusError(ctx: ErrorContext, status: number, details: StatusEr
       message = `${ctx.provider}: ${labelForStatus(status)} (${status})${suffix}`;
   }
   const retryAfterMs = details.retryAfterMs ?? parseRetryAfter(details.headers) ?? parseRetryInfo(details.body);
-  return new LoomError(code, message, {
-    hint: details.hint ?? hint,
+  const finalHint = details.hint ?? hint;
+  return new LoomError(code, redact(message, ctx.secrets), {
+    hint: finalHint === undefined ? undefined : redact(finalHint, ctx.secrets),
     status,
     retryable: details.retryable ?? RETRYABLE_STATUSES.has(status),
     retryAfterMs,
     provider: ctx.provider,
-    cause: details.cause,
+    cause: safeCause(details.cause, ctx.secrets),
   });
 }
 
@@ -287,12 +306,12 @@ export function networkError(ctx: ErrorContext, cause: unknown, options: { midSt
     : `${ctx.provider}: cannot reach ${where ?? 'the server'}${because}`;
   const unreachable = !options.midStream && (code === 'ECONNREFUSED' || code === 'ENOTFOUND');
   const hint = unreachable ? `is the server running, and is the provider's baseUrl right?` : undefined;
-  return new LoomError('network', redact(message, ctx.secrets), { hint, retryable: true, provider: ctx.provider, cause });
+  return new LoomError('network', redact(message, ctx.secrets), { hint, retryable: true, provider: ctx.provider, cause: safeCause(cause, ctx.secrets) });
 }
 
 /** The SDK's own timeout, or a socket timeout: `timeout`, retryable. */
 export function timeoutError(ctx: ErrorContext, cause?: unknown): LoomError {
-  return new LoomError('timeout', `${ctx.provider}: the request timed out`, { retryable: true, provider: ctx.provider, cause });
+  return new LoomError('timeout', `${ctx.provider}: the request timed out`, { retryable: true, provider: ctx.provider, cause: safeCause(cause, ctx.secrets) });
 }
 
 /** A body that is not what the API promises: `provider_unavailable`, never a raw TypeError. */
@@ -301,7 +320,7 @@ export function malformedError(ctx: ErrorContext, cause?: unknown, what = 'a mal
   return new LoomError('provider_unavailable', `${ctx.provider}: ${what}${detail ? ` (${detail})` : ''}`, {
     retryable: false,
     provider: ctx.provider,
-    cause,
+    cause: safeCause(cause, ctx.secrets),
   });
 }
 
@@ -321,7 +340,7 @@ export function incompleteStreamError(ctx: ErrorContext): LoomError {
 export function abortedError(ctx: ErrorContext, signal: AbortSignal | undefined, cause?: unknown): LoomError {
   const reason: unknown = signal?.reason;
   if (isLoomError(reason)) return reason;
-  return new LoomError('interrupted', `${ctx.provider}: request aborted`, { provider: ctx.provider, cause: cause ?? reason });
+  return new LoomError('interrupted', `${ctx.provider}: request aborted`, { provider: ctx.provider, cause: safeCause(cause ?? reason, ctx.secrets) });
 }
 
 function isAbortLike(error: unknown): boolean {

@@ -2,6 +2,7 @@
  * The anthropic provider through the real @anthropic-ai/sdk, over real HTTP, against the fake
  * server speaking the Messages API's JSON and SSE event sequence.
  */
+import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createProvider } from '../../src/providers/registry.js';
 import type { ChatRequest } from '../../src/providers/types.js';
@@ -256,6 +257,7 @@ describe('anthropic: errors', () => {
     const auth = (await failure(provider, request)).error;
     expect(auth.hint).toContain('ANTHROPIC_API_KEY');
     expect(auth.message).not.toContain(KEY);
+    expect(inspect(auth, { depth: 20 })).not.toContain(KEY);
   });
 
   it('says "context too long" in the provider\'s own words', async () => {

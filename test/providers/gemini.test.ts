@@ -2,6 +2,7 @@
  * The gemini provider through the real @google/genai SDK, over real HTTP, against the fake
  * server speaking generateContent and streamGenerateContent?alt=sse.
  */
+import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createProvider } from '../../src/providers/registry.js';
 import type { ChatRequest } from '../../src/providers/types.js';
@@ -208,6 +209,7 @@ describe('gemini: errors', () => {
     expect(error).toMatchObject({ code: 'auth_failed', status: 400, retryable: false });
     expect(error.hint).toContain('GEMINI_API_KEY');
     expect(error.message).not.toContain(KEY);
+    expect(inspect(error, { depth: 20 })).not.toContain(KEY);
   });
 
   it('maps an error chunk inside the stream', async () => {

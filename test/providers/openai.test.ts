@@ -3,6 +3,7 @@
  * what the server receives (headers, body against the published OpenAPI document) and the
  * events Loom gets back, streaming and not, plus error mapping.
  */
+import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createProvider } from '../../src/providers/registry.js';
 import type { ChatRequest } from '../../src/providers/types.js';
@@ -252,6 +253,9 @@ describe('openai: errors', () => {
     expect(error.message).not.toContain(KEY);
     expect(error.message).toContain('[redacted]');
     expect(JSON.stringify({ message: error.message, hint: error.hint })).not.toContain(KEY);
+    // Not even in the cause chain that --debug would print.
+    expect(inspect(error, { depth: 20 })).not.toContain(KEY);
+    expect((error.cause as Error).name).toBe('AuthenticationError');
   });
 
   it('maps an error sent inside the stream', async () => {
