@@ -20,6 +20,10 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions/completions';
+import type { CompletionUsage } from 'openai/resources/completions';
+import type { ContentBlock, Message as AnthropicMessage, RawMessageStreamEvent, Usage as AnthropicUsage } from '@anthropic-ai/sdk/resources/messages/messages';
+import type { FinishReason as GeminiFinishReason, GenerateContentResponse, Part as GeminiSdkPart } from '@google/genai';
 
 export interface RecordedRequest {
   method: string;
@@ -225,7 +229,7 @@ export interface WireToolCall {
 }
 
 export const openaiWire = {
-  usage(prompt = 12, completion = 5) {
+  usage(prompt = 12, completion = 5): CompletionUsage {
     return {
       prompt_tokens: prompt,
       completion_tokens: completion,
@@ -236,26 +240,26 @@ export const openaiWire = {
   },
 
   /** A whole `chat.completion`. */
-  completion(options: { text?: string | null; toolCalls?: { id: string; name: string; arguments: string }[]; finishReason?: string; model?: string; usage?: unknown } = {}) {
-    const toolCalls = options.toolCalls?.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  completion(options: { text?: string | null; toolCalls?: { id: string; name: string; arguments: string }[]; finishReason?: ChatCompletion.Choice['finish_reason']; model?: string; usage?: CompletionUsage } = {}): ChatCompletion {
+    const toolCalls = options.toolCalls?.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } }));
     return {
       id: 'chatcmpl-fake1',
-      object: 'chat.completion',
+      object: 'chat.completion' as const,
       created: 1_760_000_000,
       model: options.model ?? 'gpt-5.4-mini-2026-03-17',
       choices: [{
         index: 0,
-        message: { role: 'assistant', content: options.text === undefined ? 'Hello!' : options.text, refusal: null, annotations: [], ...(toolCalls ? { tool_calls: toolCalls } : {}) },
+        message: { role: 'assistant' as const, content: options.text === undefined ? 'Hello!' : options.text, refusal: null, annotations: [], ...(toolCalls ? { tool_calls: toolCalls } : {}) },
         logprobs: null,
         finish_reason: options.finishReason ?? (toolCalls ? 'tool_calls' : 'stop'),
       }],
-      usage: options.usage === undefined ? openaiWire.usage() : options.usage,
-      service_tier: 'default',
+      usage: options.usage ?? openaiWire.usage(),
+      service_tier: 'default' as const,
       system_fingerprint: 'fp_fake',
     };
   },
 
-  chunk(delta: Record<string, unknown>, finishReason: string | null = null, extra: Record<string, unknown> = {}) {
+  chunk(delta: ChatCompletionChunk.Choice.Delta, finishReason: ChatCompletionChunk.Choice['finish_reason'] = null): ChatCompletionChunk {
     return {
       id: 'chatcmpl-fake1',
       object: 'chat.completion.chunk',
@@ -265,7 +269,6 @@ export const openaiWire = {
       system_fingerprint: 'fp_fake',
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
       usage: null,
-      ...extra,
     };
   },
 
@@ -274,7 +277,7 @@ export const openaiWire = {
    * first, then argument pieces), the finish chunk, the include_usage chunk (empty choices),
    * `[DONE]`.
    */
-  chunks(options: { text?: string[]; toolCalls?: WireToolCall[]; finishReason?: string; usage?: unknown | null; done?: boolean; delayMs?: number } = {}): SseEvent[] {
+  chunks(options: { text?: string[]; toolCalls?: WireToolCall[]; finishReason?: ChatCompletionChunk.Choice['finish_reason']; usage?: CompletionUsage | null; done?: boolean; delayMs?: number } = {}): SseEvent[] {
     const events: SseEvent[] = [];
     const add = (data: unknown): void => void events.push({ data, ...(options.delayMs ? { delayMs: options.delayMs } : {}) });
     add(openaiWire.chunk({ role: 'assistant', content: '', refusal: null }));
@@ -284,7 +287,7 @@ export const openaiWire = {
       for (const fragment of call.args) add(openaiWire.chunk({ tool_calls: [{ index, function: { arguments: fragment } }] }));
     });
     add(openaiWire.chunk({}, options.finishReason ?? (options.toolCalls?.length ? 'tool_calls' : 'stop')));
-    if (options.usage !== null) add({ ...openaiWire.chunk({}), choices: [], usage: options.usage ?? openaiWire.usage() });
+    if (options.usage !== null) add({ ...openaiWire.chunk({}), choices: [], usage: options.usage ?? openaiWire.usage() } satisfies ChatCompletionChunk);
     if (options.done !== false) add('[DONE]');
     return events;
   },
@@ -308,8 +311,19 @@ type AnthropicBlock =
   | { type: 'tool_use'; id: string; name: string; input: unknown }
   | { type: 'thinking'; thinking: string; signature: string };
 
+function toContentBlock(block: AnthropicBlock): ContentBlock {
+  switch (block.type) {
+    case 'text':
+      return { ...block, citations: null };
+    case 'tool_use':
+      return { ...block, caller: { type: 'direct' } };
+    default:
+      return block;
+  }
+}
+
 export const anthropicWire = {
-  usage(input = 12, output = 5) {
+  usage(input = 12, output = 5): AnthropicUsage {
     return {
       input_tokens: input,
       output_tokens: output,
@@ -325,14 +339,14 @@ export const anthropicWire = {
   },
 
   /** A whole `message`. */
-  message(options: { content?: AnthropicBlock[]; stopReason?: string; model?: string; usage?: unknown } = {}) {
+  message(options: { content?: AnthropicBlock[]; stopReason?: AnthropicMessage['stop_reason']; model?: string; usage?: AnthropicUsage } = {}): AnthropicMessage {
     const content = options.content ?? [{ type: 'text', text: 'Hello!' }];
     return {
       id: 'msg_fake01',
       type: 'message',
       role: 'assistant',
       model: options.model ?? 'claude-sonnet-5-5',
-      content: content.map((b) => (b.type === 'text' ? { ...b, citations: null } : b.type === 'tool_use' ? { ...b, caller: { type: 'direct' } } : b)),
+      content: content.map(toContentBlock),
       container: null,
       diagnostics: null,
       stop_details: null,
@@ -349,18 +363,18 @@ export const anthropicWire = {
    */
   events(options: {
     blocks?: ({ type: 'text'; text: string[] } | { type: 'tool_use'; id: string; name: string; json: string[] } | { type: 'thinking'; thinking: string[]; signature: string })[];
-    stopReason?: string;
+    stopReason?: AnthropicMessage['stop_reason'];
     input?: number;
     output?: number;
     stop?: boolean;
     delayMs?: number;
   } = {}): SseEvent[] {
     const events: SseEvent[] = [];
-    const add = (event: string, data: unknown): void => void events.push({ event, data, ...(options.delayMs ? { delayMs: options.delayMs } : {}) });
+    const add = (event: string, data: RawMessageStreamEvent | { type: 'ping' }): void => void events.push({ event, data, ...(options.delayMs ? { delayMs: options.delayMs } : {}) });
     const blocks = options.blocks ?? [{ type: 'text', text: ['Hello', '!'] }];
     add('message_start', {
       type: 'message_start',
-      message: { ...anthropicWire.message({ content: [] }), content: [], stop_reason: null, usage: anthropicWire.usage(options.input ?? 12, 1) },
+      message: { ...anthropicWire.message({ content: [], usage: anthropicWire.usage(options.input ?? 12, 1) }), stop_reason: null },
     });
     add('ping', { type: 'ping' });
     blocks.forEach((block, index) => {
@@ -403,24 +417,26 @@ export const anthropicWire = {
 // ---------------------------------------------------------------------------------------------
 // Gemini generateContent / streamGenerateContent (GenerateContentResponse, google.rpc.Status).
 
-type GeminiPart = { text: string; thought?: boolean; thoughtSignature?: string } | { functionCall: { id?: string; name: string; args: unknown }; thoughtSignature?: string };
+type GeminiPart = { text: string; thought?: boolean; thoughtSignature?: string } | { functionCall: { id?: string; name: string; args: Record<string, unknown> }; thoughtSignature?: string };
+
+/** The JSON fields of a GenerateContentResponse (the SDK's class adds getters). */
+export type GeminiResponseJson = Pick<GenerateContentResponse, 'candidates' | 'usageMetadata' | 'modelVersion' | 'responseId' | 'promptFeedback'>;
 
 export const geminiWire = {
-  usage(prompt = 12, candidates = 5, thoughts?: number) {
+  usage(prompt = 12, candidates = 5, thoughts?: number): NonNullable<GenerateContentResponse['usageMetadata']> {
     return {
       promptTokenCount: prompt,
       candidatesTokenCount: candidates,
       totalTokenCount: prompt + candidates + (thoughts ?? 0),
       ...(thoughts !== undefined ? { thoughtsTokenCount: thoughts } : {}),
-      promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt }],
     };
   },
 
-  response(options: { parts?: GeminiPart[]; finishReason?: string | null; usage?: unknown | null; model?: string } = {}) {
+  response(options: { parts?: GeminiPart[]; finishReason?: `${GeminiFinishReason}` | null; usage?: GenerateContentResponse['usageMetadata'] | null; model?: string } = {}): GeminiResponseJson {
     return {
       candidates: [{
-        content: { role: 'model', parts: options.parts ?? [{ text: 'Hello!' }] },
-        ...(options.finishReason === null ? {} : { finishReason: options.finishReason ?? 'STOP' }),
+        content: { role: 'model', parts: (options.parts ?? [{ text: 'Hello!' }]) satisfies GeminiSdkPart[] },
+        ...(options.finishReason === null ? {} : { finishReason: (options.finishReason ?? 'STOP') as GeminiFinishReason }),
         index: 0,
       }],
       ...(options.usage === null ? {} : { usageMetadata: options.usage ?? geminiWire.usage() }),
@@ -430,7 +446,7 @@ export const geminiWire = {
   },
 
   /** Stream chunks: one per part list, the last with finishReason; usageMetadata on every chunk, as Gemini does. */
-  chunks(parts: GeminiPart[][], options: { finishReason?: string; usage?: unknown; delayMs?: number } = {}): SseEvent[] {
+  chunks(parts: GeminiPart[][], options: { finishReason?: `${GeminiFinishReason}`; usage?: GenerateContentResponse['usageMetadata']; delayMs?: number } = {}): SseEvent[] {
     return parts.map((p, i) => ({
       data: geminiWire.response({ parts: p, finishReason: i === parts.length - 1 ? options.finishReason ?? 'STOP' : null, usage: options.usage ?? geminiWire.usage() }),
       ...(options.delayMs ? { delayMs: options.delayMs } : {}),

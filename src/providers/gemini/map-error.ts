@@ -54,9 +54,7 @@ export function mapGeminiError(
       ...(badKey ? { code: 'auth_failed' as const } : {}),
     });
   }
-  if (error instanceof Error && /Incomplete JSON segment/i.test(error.message)) {
-    const broken = incompleteStreamError(ctx);
-    return broken;
-  }
+  // The SDK's words for a stream that ended in the middle of an event.
+  if (error instanceof Error && /Incomplete JSON segment/i.test(error.message)) return incompleteStreamError(ctx);
   return mapUnknownError(ctx, error, signal, { midStream: options.midStream });
 }
