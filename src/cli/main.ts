@@ -36,22 +36,23 @@ export async function runCli(cli: CliEnvironment): Promise<number> {
   let io = new Io({ stdout: cli.stdout, stderr: cli.stderr, env: cli.env, noColor: cli.argv.includes('--no-color') });
   let exitCode = 0;
 
-  const program = createProgram(async (name, args, options) => {
-    io = new Io({ stdout: cli.stdout, stderr: cli.stderr, env: cli.env, noColor: !options.color, quiet: options.quiet, verbose: options.verbose });
-    const context: CommandContext = { cwd: cli.cwd, env: cli.env, configPath: options.config, io, stdin: cli.stdin, debug, signal: cli.signal };
-    const command = (await COMMANDS[name]()).default;
-    exitCode = (await command(context, args, options)) ?? 0;
-  });
-  program.exitOverride();
-  program.configureOutput({
-    writeOut: (text) => cli.stdout.write(text),
-    writeErr: (text) => cli.stderr.write(text),
-    outputError: (text) => {
-      const [message = '', ...rest] = text.replace(/^error: /, '').trim().split('\n');
-      const suggestion = rest.join(' ').trim();
-      io.error(message, suggestion || 'see `loom --help`');
+  const program = createProgram(
+    async (name, args, options) => {
+      io = new Io({ stdout: cli.stdout, stderr: cli.stderr, env: cli.env, noColor: !options.color, quiet: options.quiet, verbose: options.verbose });
+      const context: CommandContext = { cwd: cli.cwd, env: cli.env, configPath: options.config, io, stdin: cli.stdin, debug, signal: cli.signal };
+      const command = (await COMMANDS[name]()).default;
+      exitCode = (await command(context, args, options)) ?? 0;
     },
-  });
+    {
+      writeOut: (text) => cli.stdout.write(text),
+      writeErr: (text) => cli.stderr.write(text),
+      outputError: (text) => {
+        const [message = '', ...rest] = text.replace(/^error: /, '').trim().split('\n');
+        const suggestion = rest.join(' ').trim();
+        io.error(message, suggestion || 'see `loom --help`');
+      },
+    },
+  );
 
   try {
     await program.parseAsync(cli.argv, { from: 'user' });

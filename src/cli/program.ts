@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 
 /** Flags every command accepts (CONTRACT §3). */
@@ -21,8 +21,12 @@ export type Dispatch = (command: CommandName, args: string[], options: Record<st
  * Commander wiring only: names, flags, help. Parsing argv runs nothing but `dispatch`, so the
  * whole surface can be tested as a table of argv → options.
  */
-export function createProgram(dispatch: Dispatch): Command {
+export function createProgram(dispatch: Dispatch, output: OutputConfiguration = {}): Command {
   const program = new Command('loom')
+    // Set before the subcommands are added, which copy these settings when created: parsing
+    // errors throw (main turns them into exit 2) instead of calling process.exit.
+    .exitOverride()
+    .configureOutput(output)
     .description('Run LLM agents and prompts kept as plain files in your repository.')
     .version(pkg.version, '--version', 'print the version')
     .helpOption('-h, --help', 'show help')

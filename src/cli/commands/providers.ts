@@ -1,8 +1,11 @@
-import { LoomError } from '../../errors.js';
-import { resolveProvider } from '../../config/resolve-provider.js';
+import { discoverAgents, readAgent, type LoadedProject } from '../../config/load.js';
+import { canonicalProviderName, resolveAutoProvider, resolveProvider, unknownProviderError } from '../../config/resolve-provider.js';
+import { resolveLimits } from '../../config/resolve-settings.js';
 import type { ResolvedProvider } from '../../config/types.js';
+import { attemptTurn } from '../../engine/attempt.js';
+import { LoomError, isLoomError } from '../../errors.js';
 import { formatTable } from '../../output/table.js';
-import type { CommandFunction } from '../context.js';
+import type { CommandContext, CommandFunction } from '../context.js';
 import { openProject, providerNames } from '../project.js';
 
 export interface ProviderListing {
@@ -16,10 +19,13 @@ export interface ProviderListing {
   keySource: string | null;
 }
 
-const providers: CommandFunction = async (ctx, _args, options) => {
-  if (options.check) {
-    throw new LoomError('usage', 'loom providers --check is not implemented yet');
-  }
+interface CheckResult {
+  ok: boolean | null;
+  latencyMs: number | null;
+  error: { code: string; message: string; provider: string; status: number | null } | null;
+}
+
+const providers: CommandFunction = async (ctx, args, options) => {
   const project = await openProject(ctx);
   const resolved = providerNames(project).map((name) => resolveProvider(name, project.raw, project.env));
   const listings: ProviderListing[] = resolved.map((provider) => ({
@@ -31,24 +37,104 @@ const providers: CommandFunction = async (ctx, _args, options) => {
     keySource: provider.keySource,
   }));
 
+  if (options.check) return check(ctx, project, resolved, listings, args, options.json === true);
   if (options.json) {
     ctx.io.json(listings);
     return;
   }
-  const rows = resolved.map((provider) => [
-    provider.name,
-    provider.type,
-    provider.model ?? '(set "model")',
-    provider.baseUrl ?? '(SDK default)',
-    keyStatus(provider),
-  ]);
+  const rows = resolved.map((provider) => [provider.name, provider.type, provider.model ?? '(set "model")', provider.baseUrl ?? '(SDK default)', keyStatus(provider)]);
   ctx.io.out(formatTable(['NAME', 'TYPE', 'MODEL', 'BASE URL', 'KEY'], rows, ctx.io.color.out.bold));
 };
 
-export default providers;
+/** `--check`: one minimal live request to every provider the project uses (and any named), at once. */
+async function check(ctx: CommandContext, project: LoadedProject, resolved: ResolvedProvider[], listings: ProviderListing[], named: string[], json: boolean): Promise<number> {
+  const probed = new Set(await providersInUse(ctx, project));
+  for (const name of named) {
+    const canonical = canonicalProviderName(name, project.raw);
+    if (!canonical) throw unknownProviderError(name, project.raw);
+    probed.add(canonical);
+  }
+  const results = new Map<string, CheckResult>();
+  await Promise.all(
+    resolved
+      .filter((provider) => probed.has(provider.name))
+      .map(async (provider) => results.set(provider.name, await probe(ctx, project, provider))),
+  );
+  const failed = [...results.values()].some((result) => result.ok === false);
+
+  if (json) {
+    ctx.io.json(listings.map((listing) => ({ ...listing, ...(results.get(listing.name) ?? { ok: null, latencyMs: null, error: null }) })));
+    return failed ? 1 : 0;
+  }
+  const color = ctx.io.color.out;
+  const rows = resolved
+    .filter((provider) => results.has(provider.name))
+    .map((provider) => {
+      const result = results.get(provider.name) as CheckResult;
+      const status = result.ok ? color.green('ok') : color.red(result.error?.code ?? 'failed');
+      return [provider.name, provider.model ?? '', status, result.latencyMs === null ? '' : `${result.latencyMs}ms`, result.error?.message ?? ''];
+    });
+  if (rows.length === 0) ctx.io.notice('no provider is in use: name one to check it (loom providers --check ollama)');
+  else ctx.io.out(formatTable(['NAME', 'MODEL', 'STATUS', 'LATENCY', 'ERROR'], rows, color.bold));
+  return failed ? 1 : 0;
+}
+
+async function probe(ctx: CommandContext, project: LoadedProject, provider: ResolvedProvider): Promise<CheckResult> {
+  const started = performance.now();
+  try {
+    if (!provider.model) throw new LoomError('config_invalid', `no model: set "model" in providers.${provider.name}`);
+    if (provider.needsKey && provider.apiKey === undefined) {
+      throw new LoomError('missing_api_key', `no API key: set ${provider.keyVariables.join(' or ') || 'apiKey'}`);
+    }
+    const { createProvider } = await import('../../providers/registry.js');
+    const instance = await createProvider(provider);
+    await attemptTurn(
+      instance,
+      { model: provider.model, messages: [{ role: 'user', content: 'Reply with the word OK.' }], maxTokens: 16 },
+      { signal: ctx.signal, stream: false, timeoutMs: resolveLimits(project, provider).timeoutMs.value, onDelta: () => {} },
+    );
+    return { ok: true, latencyMs: Math.round(performance.now() - started), error: null };
+  } catch (error) {
+    if (!isLoomError(error)) throw error;
+    return { ok: false, latencyMs: null, error: { code: error.code, message: error.message, provider: provider.name, status: error.status ?? null } };
+  }
+}
+
+/** The default provider, every agent's, and every fallback, by canonical name. */
+async function providersInUse(ctx: CommandContext, project: LoadedProject): Promise<string[]> {
+  const names: string[] = [];
+  const add = (name: string | undefined) => {
+    if (!name) return;
+    if (name === 'auto') {
+      try {
+        names.push(resolveAutoProvider(project.raw, project.env));
+      } catch {
+        // nothing to probe: no key is set for any of them
+      }
+      return;
+    }
+    const canonical = canonicalProviderName(name, project.raw);
+    if (canonical) names.push(canonical);
+  };
+  const defaultProvider = project.config.defaultProvider ?? 'auto';
+  if (project.config.defaultProvider !== undefined) add(defaultProvider);
+  project.config.fallback?.forEach(add);
+  for (const file of await discoverAgents(project.agentsDir)) {
+    try {
+      const agent = await readAgent(project, file, ctx.cwd);
+      add(agent.config.provider ?? defaultProvider);
+      agent.config.fallback?.forEach(add);
+    } catch {
+      // a broken agent is `config validate`'s to report
+    }
+  }
+  return names;
+}
 
 function keyStatus(provider: ResolvedProvider): string {
   if (provider.apiKey !== undefined) return `set (${provider.keySource})`;
   if (!provider.needsKey) return 'not needed';
   return `missing (${provider.keyVariables.join(' or ') || 'apiKey'})`;
 }
+
+export default providers;
