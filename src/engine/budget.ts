@@ -1,0 +1,47 @@
+import type { ModelPrice } from '../config/types.js';
+import { LoomError } from '../errors.js';
+import type { Message, Usage } from '../providers/types.js';
+
+/** A rough token count for text: about four characters a token across the major tokenizers. */
+const CHARS_PER_TOKEN = 4;
+
+/**
+ * Spend across the turns of one run against `maxCost` (CONTRACT §7): a turn that would pass the
+ * budget (estimated from the conversation's size and the last answer's length) is not started,
+ * and a turn that did pass it ends the run.
+ */
+export class Budget {
+  private spent = 0;
+  private lastOutputTokens = 0;
+
+  constructor(readonly maxCost: number | null) {}
+
+  get spentUsd(): number {
+    return this.spent;
+  }
+
+  /** Throws `budget_exceeded` when the next turn would likely pass the budget. */
+  beforeTurn(price: ModelPrice | null, system: string | undefined, messages: readonly Message[]): void {
+    if (this.maxCost === null || price === null) return;
+    const characters = (system?.length ?? 0) + messages.reduce((sum, message) => sum + message.content.length + JSON.stringify('toolCalls' in message ? (message.toolCalls ?? []) : []).length, 0);
+    const estimate = this.spent + ((characters / CHARS_PER_TOKEN) * price.input + this.lastOutputTokens * price.output) / 1_000_000;
+    if (estimate > this.maxCost) {
+      throw new LoomError('budget_exceeded', `the next turn would pass the budget of $${this.maxCost} (spent $${round(this.spent)}, next turn about $${round(estimate - this.spent)})`, {
+        hint: 'raise --max-cost or "maxCost", or lower maxSteps',
+      });
+    }
+  }
+
+  /** Records a finished turn; throws `budget_exceeded` when it passed the budget. */
+  afterTurn(cost: number | null, usage: Usage): void {
+    this.spent += cost ?? 0;
+    this.lastOutputTokens = usage.outputTokens;
+    if (this.maxCost !== null && this.spent > this.maxCost) {
+      throw new LoomError('budget_exceeded', `the run spent $${round(this.spent)}, more than its budget of $${this.maxCost}`, { hint: 'raise --max-cost or "maxCost"' });
+    }
+  }
+}
+
+function round(usd: number): string {
+  return usd.toPrecision(2);
+}
