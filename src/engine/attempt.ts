@@ -5,7 +5,8 @@ import type { ChatRequest, FinishReason, Provider, ToolCall, Usage } from '../pr
 export interface TurnOutput {
   text: string;
   toolCalls: ToolCall[];
-  usage: Usage;
+  /** null when the provider reported none (some openai-compatible servers): unknown, not zero. */
+  usage: Usage | null;
   finish: FinishReason;
 }
 
@@ -42,7 +43,7 @@ export async function attemptTurn(provider: Provider, request: ChatRequest, opti
   });
   aborted.catch(() => {});
 
-  const output: TurnOutput = { text: '', toolCalls: [], usage: { inputTokens: 0, outputTokens: 0 }, finish: 'stop' };
+  const output: TurnOutput = { text: '', toolCalls: [], usage: null, finish: 'stop' };
   armTimer();
   try {
     const iterator = provider.stream(request, { signal: controller.signal, stream: options.stream })[Symbol.asyncIterator]();

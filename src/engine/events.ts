@@ -23,7 +23,8 @@ export interface RunResult {
   model: string;
   text: string;
   output: unknown;
-  usage: Usage;
+  /** null when the provider reported no usage: the cost is then unknown too. */
+  usage: Usage | null;
   costUsd: number | null;
   attempts: number;
   fallbackFrom: string[];

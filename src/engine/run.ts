@@ -80,7 +80,7 @@ async function execute(plan: RunPlan, options: EngineOptions, emit: (event: Engi
         toolCalls: [],
         durationMs: Math.round(now() - started),
       };
-      emit({ type: 'usage', ...turn.usage });
+      if (turn.usage) emit({ type: 'usage', ...turn.usage });
       emit({ type: 'done', ...result });
       return;
     } catch (error) {
@@ -174,7 +174,9 @@ async function runOnProvider(
   });
 }
 
-function cost(step: PlannedProvider, usage: Usage): number | null {
+/** null when the price or the usage is unknown: an unknown cost is never 0 (CONTRACT §8). */
+function cost(step: PlannedProvider, usage: Usage | null): number | null {
+  if (!usage) return null;
   return costUsd(usage, priceFor(step.provider.type, step.model, step.provider.pricing, step.provider.name));
 }
 

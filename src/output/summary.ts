@@ -6,7 +6,7 @@ export function summaryLine(result: RunResult): string {
   const parts = [
     result.provider,
     result.model,
-    `${result.usage.inputTokens} in / ${result.usage.outputTokens} out`,
+    result.usage ? `${result.usage.inputTokens} in / ${result.usage.outputTokens} out` : 'tokens unknown',
     cost,
     `${(result.durationMs / 1000).toFixed(1)}s`,
   ];
