@@ -11,6 +11,14 @@ export const BUILTIN_PROVIDERS: Readonly<Record<string, Readonly<ProviderEntry> 
   mock: { type: 'mock', model: 'mock' },
 };
 
+/** A configured provider of these types that names no model gets its type's default. */
+export const TYPE_DEFAULT_MODELS: Readonly<Partial<Record<ProviderType, string>>> = {
+  openai: 'gpt-5.4-mini',
+  anthropic: 'claude-sonnet-5-5',
+  gemini: 'gemini-3.5-flash',
+  mock: 'mock',
+};
+
 export const PROVIDER_ALIASES: Readonly<Record<string, string>> = {
   chatgpt: 'openai',
   gpt: 'openai',

@@ -4,9 +4,9 @@ import { BUILTIN_PROVIDERS } from './builtins.js';
 import { didYouMean } from './did-you-mean.js';
 import { hasReference, interpolate, type Env } from './interpolate.js';
 import type { JsonSource } from './json-source.js';
-import type { Problem } from './problems.js';
+import { problemAt, problemWithoutPlace, type Problem } from './problems.js';
 import { canonicalProviderName, knownProviderNames, resolveProvider } from './resolve-provider.js';
-import { checkJsonSchema } from './schema-check.js';
+import { checkOutputSchema } from './json-schema-check.js';
 import { BUILTIN_TOOLS, type AgentConfig, type ProjectConfig } from './types.js';
 import type { FileReport } from './validate.js';
 
@@ -20,8 +20,7 @@ export interface CheckedAgent {
 }
 
 function at(source: JsonSource, pointer: string, message: string, severity: Problem['severity'] = 'error', part: 'key' | 'value' = 'value'): Problem {
-  const { line, column } = source.positionOf(pointer, part);
-  return { severity, pointer, line, column, message };
+  return problemAt(source, pointer, message, { severity, part });
 }
 
 function unknownProvider(source: JsonSource, pointer: string, name: string, project: ProjectConfig): Problem {
@@ -104,10 +103,9 @@ export async function checkAgentReferences(agent: CheckedAgent, project: Project
       problems.push(at(source, `/tools/${index}`, `unknown tool "${tool}"${suggestion ? ` (did you mean "${suggestion}"?)` : ` (built-in tools: ${BUILTIN_TOOLS.join(', ')})`}`));
     });
   }
-  const schema = config.output?.schema;
-  if (schema && typeof schema === 'object') {
-    for (const message of checkJsonSchema(schema)) problems.push(at(source, '/output/schema', `output.schema is not a valid JSON Schema: ${message}`));
-  }
+  problems.push(
+    ...checkOutputSchema(source, '/output/schema').map((problem) => ({ ...problem, message: `output.schema is not a valid JSON Schema: ${problem.message}` })),
+  );
   problems.push(...checkTemplateVariables(source, config, texts));
 
   if (typeof config.provider === 'string' && config.model === undefined && canonicalProviderName(config.provider, project)) {
@@ -163,7 +161,6 @@ export function checkKeys(project: ProjectConfig, agents: CheckedAgent[], env: E
   }
 
   const problems: KeyProblem[] = [];
-  const noPlace = { pointer: null, line: null, column: null };
   for (const [name, { primary, by, report }] of users) {
     const usedBy = `used by ${[...new Set(by)].join(', ')}`;
     if (name === 'auto') {
@@ -171,7 +168,7 @@ export function checkKeys(project: ProjectConfig, agents: CheckedAgent[], env: E
       if (!found) {
         problems.push({
           report,
-          problem: { severity: 'error', ...noPlace, message: `defaultProvider is auto but no key is set: set ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY, or set "defaultProvider" (${usedBy})` },
+          problem: problemWithoutPlace(`defaultProvider is auto but no key is set: set ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY, or set "defaultProvider" (${usedBy})`),
         });
       }
       continue;
@@ -182,7 +179,7 @@ export function checkKeys(project: ProjectConfig, agents: CheckedAgent[], env: E
     const variable = resolved.keyVariables.join(' or ') || `apiKey in providers.${resolved.name}`;
     problems.push({
       report,
-      problem: { severity: primary ? 'error' : 'warning', ...noPlace, message: `provider "${resolved.name}" has no API key: set ${variable} (${usedBy})` },
+      problem: problemWithoutPlace(`provider "${resolved.name}" has no API key: set ${variable} (${usedBy})`, { severity: primary ? 'error' : 'warning' }),
     });
   }
   return problems;

@@ -49,9 +49,10 @@ async function searchUpward(cwd: string): Promise<ConfigFile | null> {
     if (name !== 'package.json') return { text };
     try {
       const pkg = JSON.parse(text) as { loom?: unknown };
-      return pkg.loom === undefined ? null : { loom: { text } };
+      // cosmiconfig reads `loom` off what this returns; without one, the search goes on upward.
+      return pkg.loom === undefined ? {} : { loom: { text } };
     } catch {
-      return null; // a broken package.json is not Loom's to judge
+      return {}; // a broken package.json is not Loom's to judge
     }
   };
   const explorer = cosmiconfig('loom', {

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { LoomError } from '../errors.js';
 import { DEFAULTS } from './builtins.js';
@@ -99,8 +99,8 @@ export async function discoverAgents(agentsDir: string): Promise<AgentFile[]> {
       .map(async (entry): Promise<AgentFile | null> => {
         const dir = join(agentsDir, entry.name);
         const configPath = join(dir, 'config.json');
-        const exists = await readFile(configPath).then(() => true, () => false);
-        return exists ? { name: entry.name, dir, configPath } : null;
+        const isFile = await stat(configPath).then((info) => info.isFile(), () => false);
+        return isFile ? { name: entry.name, dir, configPath } : null;
       }),
   );
   return agents.filter((agent): agent is AgentFile => agent !== null).sort((a, b) => a.name.localeCompare(b.name));

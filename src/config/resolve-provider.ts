@@ -1,5 +1,5 @@
 import { LoomError } from '../errors.js';
-import { AUTO_ORDER, BASE_URL_VARIABLES, BUILTIN_PROVIDERS, KEY_VARIABLES, PROVIDER_ALIASES } from './builtins.js';
+import { AUTO_ORDER, BASE_URL_VARIABLES, BUILTIN_PROVIDERS, KEY_VARIABLES, PROVIDER_ALIASES, TYPE_DEFAULT_MODELS } from './builtins.js';
 import { didYouMean } from './did-you-mean.js';
 import { interpolateString, referencedVariable, type Env } from './interpolate.js';
 import type { ProjectConfig, ProviderEntry, ResolvedProvider } from './types.js';
@@ -46,7 +46,7 @@ export function resolveProvider(name: string, raw: ProjectConfig, env: Env): Res
   const resolved: ResolvedProvider = {
     name: canonical,
     type,
-    model: text(entry.model),
+    model: text(entry.model) ?? TYPE_DEFAULT_MODELS[type],
     baseUrl: text(entry.baseUrl) ?? (baseUrlVariable ? env[baseUrlVariable] || undefined : undefined),
     apiKey: key.value,
     keySource: key.source,

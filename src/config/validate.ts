@@ -7,7 +7,7 @@ import { findConfig } from './find.js';
 import { interpolate } from './interpolate.js';
 import { parseJsonSource, type JsonSource } from './json-source.js';
 import { discoverAgents } from './load.js';
-import type { Problem } from './problems.js';
+import { compareProblems, type Problem } from './problems.js';
 import { checkSchema } from './schema-check.js';
 import type { AgentConfig, ProjectConfig } from './types.js';
 
@@ -48,10 +48,10 @@ export async function validateProject(options: ValidateOptions): Promise<Validat
     const report: FileReport = { path: file.path, problems: [] };
     files.push(report);
     const parsed = parseJsonSource(file.path, file.text);
-    if (!parsed.ok) report.problems.push(...parsed.problems);
-    else {
+    report.problems.push(...parsed.problems);
+    if (parsed.ok) {
       projectSource = file.pointerPrefix ? nested(parsed.source, file.pointerPrefix) : parsed.source;
-      report.problems.push(...checkSchema(projectSource, 'project'));
+      report.problems.push(...checkSchema(parsed.source, 'project', { at: file.pointerPrefix }));
       if (isObject(projectSource.value)) project = projectSource.value as ProjectConfig;
     }
   }
@@ -62,13 +62,11 @@ export async function validateProject(options: ValidateOptions): Promise<Validat
     const report: FileReport = { path: agentFile.configPath, problems: [] };
     files.push(report);
     const parsed = parseJsonSource(agentFile.configPath, await readFile(agentFile.configPath, 'utf8'));
-    if (!parsed.ok) {
-      report.problems.push(...parsed.problems);
-      continue;
-    }
+    report.problems.push(...parsed.problems);
+    if (!parsed.ok) continue;
     const schemaProblems = checkSchema(parsed.source, 'agent');
-    // Tool names get a did-you-mean from the reference check instead of the schema's enum list.
-    report.problems.push(...schemaProblems.filter((problem) => !/^\/tools\/\d+$/.test(problem.pointer ?? '')));
+    // An unknown tool name gets a did-you-mean from the reference check, not the schema's enum list.
+    report.problems.push(...schemaProblems.filter((problem) => !(/^\/tools\/\d+$/.test(problem.pointer ?? '') && problem.message.startsWith('must be one of'))));
     if (!isObject(parsed.source.value)) continue;
     const agent: CheckedAgent = { name: agentFile.name, dir: agentFile.dir, source: parsed.source, config: parsed.source.value as AgentConfig, report };
     agents.push(agent);
@@ -84,7 +82,7 @@ export async function validateProject(options: ValidateOptions): Promise<Validat
     }
   }
 
-  for (const report of files) report.problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+  for (const report of files) report.problems.sort(compareProblems);
   const count = (severity: Problem['severity']) => files.reduce((sum, report) => sum + report.problems.filter((problem) => problem.severity === severity).length, 0);
   const errors = count('error');
   return { ok: errors === 0, files, errors, warnings: count('warning') };

@@ -87,7 +87,7 @@ describe('loom config show', () => {
     const result = await runLoom(['config', 'show'], { cwd: await project(), env: { ANTHROPIC_API_KEY: SECRET } });
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')[0]).toBe('# config: loom.config.json');
-    expect(result.stdout).toMatch(/^run\.provider\s+anthropic\s+project$/m);
+    expect(result.stdout).toMatch(/^run\.provider\s+claude\s+project$/m);
     expect(result.stdout).not.toContain(SECRET);
   });
 

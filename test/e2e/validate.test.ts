@@ -72,7 +72,7 @@ describe('loom config validate', () => {
     const cwd = await makeWorkspace({ 'loom.config.json': '{\n  "defaultProvider": "mock",\n}\n' });
     const { code, report } = await validate(cwd);
     expect(code).toBe(1);
-    expect(problemsOf(report, 'loom.config.json')?.[0]).toMatchObject({ severity: 'error', line: 3, column: 1 });
+    expect(problemsOf(report, 'loom.config.json')?.[0]).toMatchObject({ severity: 'error', line: 2, column: 28, message: 'Trailing comma is not allowed' });
   });
 
   it('checks keys of the providers in use, warns about literal keys, and --no-keys skips the key check', async () => {
@@ -102,7 +102,7 @@ describe('loom config validate', () => {
     });
     const { code, report } = await validate(cwd);
     expect(code).toBe(1);
-    expect(problemsOf(report, 'agents/a/config.json')?.[0]).toMatchObject({ pointer: '/output/schema', message: expect.stringContaining('not a valid JSON Schema') });
+    expect(problemsOf(report, 'agents/a/config.json')?.[0]).toMatchObject({ pointer: '/output/schema/type', message: expect.stringContaining('not a valid JSON Schema') });
   });
 
   it('a missing --config file means validate could not run: exit 2', async () => {

@@ -15,7 +15,8 @@ const configValidate: CommandFunction = async (ctx, _args, options) => {
       for (const problem of problems) {
         const place = problem.line !== null ? `${path}:${problem.line}:${problem.column}` : path;
         const label = problem.severity === 'warning' ? `${color.yellow('warning:')} ` : '';
-        const pointer = problem.pointer ? `${problem.pointer}: ` : '';
+        // The root's pointer is '' (the whole file is of the wrong type): shown as `/`.
+        const pointer = problem.pointer === null ? '' : `${problem.pointer || '/'}: `;
         ctx.io.out(`${color.bold(place)}: ${label}${pointer}${problem.message}\n`);
         if (problem.hint) ctx.io.out(`  ${color.dim(`hint: ${problem.hint}`)}\n`);
       }
