@@ -1,6 +1,5 @@
 import { CommanderError } from 'commander';
-import { isLoomError } from '../errors.js';
-import { Io, type WritableLike } from '../output/io.js';
+import type { Io, WritableLike } from '../output/io.js';
 import type { CommandContext, CommandFunction } from './context.js';
 import { createProgram, type CommandName } from './program.js';
 
@@ -27,30 +26,28 @@ export interface CliEnvironment {
 }
 
 /**
- * The one error boundary: parses argv, runs the command, and turns every outcome into an exit
- * code. A LoomError becomes one line plus a hint; anything unexpected is an internal error
- * whose stack only `--debug` shows. Nothing here calls process.exit: the entry point does.
+ * Parses argv and runs the command. Only commander and the program's wiring load up front, so
+ * `loom --help` pays for nothing else; output, errors and each command load when needed.
+ * Nothing here calls process.exit: the entry point does.
  */
 export async function runCli(cli: CliEnvironment): Promise<number> {
   const debug = cli.argv.includes('--debug');
-  let io = new Io({ stdout: cli.stdout, stderr: cli.stderr, env: cli.env, noColor: cli.argv.includes('--no-color') });
+  let io: Io | undefined;
+  let usageError: string | undefined;
   let exitCode = 0;
 
   const program = createProgram(
     async (name, args, options) => {
+      const [{ Io }, command] = await Promise.all([import('../output/io.js'), COMMANDS[name]()]);
       io = new Io({ stdout: cli.stdout, stderr: cli.stderr, env: cli.env, noColor: !options.color, quiet: options.quiet, verbose: options.verbose });
       const context: CommandContext = { cwd: cli.cwd, env: cli.env, configPath: options.config, io, stdin: cli.stdin, debug, signal: cli.signal };
-      const command = (await COMMANDS[name]()).default;
-      exitCode = (await command(context, args, options)) ?? 0;
+      exitCode = (await command.default(context, args, options)) ?? 0;
     },
     {
       writeOut: (text) => cli.stdout.write(text),
       writeErr: (text) => cli.stderr.write(text),
-      outputError: (text) => {
-        const [message = '', ...rest] = text.replace(/^error: /, '').trim().split('\n');
-        const suggestion = rest.join(' ').trim();
-        io.error(message, suggestion || 'see `loom --help`');
-      },
+      // Kept for the error boundary, which prints it in Loom's own format.
+      outputError: (text) => (usageError = text),
     },
   );
 
@@ -58,18 +55,9 @@ export async function runCli(cli: CliEnvironment): Promise<number> {
     await program.parseAsync(cli.argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Help and --version exit 0; every parsing problem is a usage error.
-      return error.exitCode === 0 ? 0 : 2;
-    }
-    if (isLoomError(error)) {
-      io.error(error.message, error.hint);
-      if (debug && error.stack) io.err(`${error.stack}\n`);
-      return error.exitCode;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    io.error(`internal error: ${message}`, debug ? undefined : 'run again with --debug to see the stack trace');
-    if (debug && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
-    return 1;
+    // Help and --version arrive here too, with exit code 0.
+    if (error instanceof CommanderError && error.exitCode === 0) return 0;
+    const { reportError } = await import('./report-error.js');
+    return reportError(error, { cli, io, debug, usageError: error instanceof CommanderError ? usageError : undefined });
   }
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BUILTIN_PROVIDERS } from './builtins.js';
 import { didYouMean } from './did-you-mean.js';
@@ -53,7 +53,7 @@ export async function checkProjectReferences(source: JsonSource, project: Projec
     }
     if (typeof entry.script === 'string') {
       if (type !== 'mock') problems.push(at(source, `${pointer}/script`, '"script" applies only to providers of type mock'));
-      else if (!(await exists(resolve(rootDir, interpolate(entry.script, env))))) {
+      else if (!exists(resolve(rootDir, interpolate(entry.script, env)))) {
         problems.push(at(source, `${pointer}/script`, `script file not found: ${entry.script}`));
       }
     }
@@ -90,7 +90,7 @@ export async function checkAgentReferences(agent: CheckedAgent, project: Project
   for (const field of ['systemFile', 'promptFile'] as const) {
     const name = config[field];
     if (typeof name !== 'string') continue;
-    const text = await readFile(resolve(agent.dir, interpolate(name, env)), 'utf8').catch(() => undefined);
+    const text = readTextFile(resolve(agent.dir, interpolate(name, env)));
     if (text === undefined) problems.push(at(source, `/${field}`, `file not found: ${name} (relative to the agent's folder)`));
     else texts.push(text);
   }
@@ -185,8 +185,16 @@ export function checkKeys(project: ProjectConfig, agents: CheckedAgent[], env: E
   return problems;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return readFile(path).then(() => true, () => false);
+function exists(path: string): boolean {
+  return existsSync(path);
+}
+
+function readTextFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function escapePointer(segment: string): string {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DEFAULTS } from './builtins.js';
 import { checkAgentReferences, checkKeys, checkProjectReferences, type CheckedAgent } from './cross-checks.js';
@@ -61,7 +61,7 @@ export async function validateProject(options: ValidateOptions): Promise<Validat
   for (const agentFile of await discoverAgents(agentsDir)) {
     const report: FileReport = { path: agentFile.configPath, problems: [] };
     files.push(report);
-    const parsed = parseJsonSource(agentFile.configPath, await readFile(agentFile.configPath, 'utf8'));
+    const parsed = parseJsonSource(agentFile.configPath, readFileSync(agentFile.configPath, 'utf8'));
     report.problems.push(...parsed.problems);
     if (!parsed.ok) continue;
     const schemaProblems = checkSchema(parsed.source, 'agent');

@@ -1,0 +1,35 @@
+import { isLoomError } from '../errors.js';
+import { Io } from '../output/io.js';
+import type { CliEnvironment } from './main.js';
+
+export interface ErrorReportContext {
+  cli: CliEnvironment;
+  /** The command's Io (redactor primed with the project's keys), if the command got that far. */
+  io?: Io;
+  debug: boolean;
+  /** commander's message for a parsing error. */
+  usageError?: string;
+}
+
+/**
+ * The one error boundary: a usage error is exit 2 with commander's message and suggestion as
+ * the hint; a LoomError becomes one line plus a hint and its exit code; anything unexpected is
+ * an internal error whose stack only `--debug` shows.
+ */
+export function reportError(error: unknown, context: ErrorReportContext): number {
+  const io = context.io ?? new Io({ stdout: context.cli.stdout, stderr: context.cli.stderr, env: context.cli.env, noColor: context.cli.argv.includes('--no-color') });
+  if (context.usageError !== undefined) {
+    const [message = '', ...rest] = context.usageError.replace(/^error: /, '').trim().split('\n');
+    io.error(message, rest.join(' ').trim() || 'see `loom --help`');
+    return 2;
+  }
+  if (isLoomError(error)) {
+    io.error(error.message, error.hint);
+    if (context.debug && error.stack) io.err(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.error(`internal error: ${message}`, context.debug ? undefined : 'run again with --debug to see the stack trace');
+  if (context.debug && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
+  return 1;
+}
