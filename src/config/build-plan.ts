@@ -32,7 +32,7 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
   const selection = resolveSelection(project, agent, flags, project.env);
   const agentConfig = agent?.config ?? {};
   const planned = (providerName: string, model: string | undefined): PlannedProvider => {
-    const provider = providerName === selection.resolved.name ? selection.resolved : resolveProvider(providerName, project.raw, project.env);
+    const provider = providerName === selection.resolved.name ? selection.resolved : resolveProvider(providerName, project.raw, project.env, project.rootDir);
     const limits = resolveLimits(project, provider, agent);
     const params = provider.params || agentConfig.params ? { ...provider.params, ...agentConfig.params } : undefined;
     const entry: PlannedProvider = { provider, model: model ?? provider.model ?? '', retry: limits.retry.value, timeoutMs: limits.timeoutMs.value };

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { LoomError } from '../errors.js';
 import { AUTO_ORDER, BASE_URL_VARIABLES, BUILTIN_PROVIDERS, KEY_VARIABLES, PROVIDER_ALIASES, TYPE_DEFAULT_MODELS } from './builtins.js';
 import { didYouMean } from './did-you-mean.js';
@@ -29,8 +30,9 @@ export function unknownProviderError(name: string, project: ProjectConfig): Loom
  * Merges a provider's built-in preset with the project's entry of the same name, and reads its
  * key and base URL from the config or the environment. `raw` is the project config as written
  * (`${VAR}` intact), so the key's source can be named without ever printing its value.
+ * `rootDir` (the config file's folder) anchors relative paths.
  */
-export function resolveProvider(name: string, raw: ProjectConfig, env: Env): ResolvedProvider {
+export function resolveProvider(name: string, raw: ProjectConfig, env: Env, rootDir?: string): ResolvedProvider {
   const canonical = canonicalProviderName(name, raw);
   if (!canonical) throw unknownProviderError(name, raw);
   const entry: ProviderEntry = { ...BUILTIN_PROVIDERS[canonical], ...raw.providers?.[canonical] };
@@ -59,7 +61,9 @@ export function resolveProvider(name: string, raw: ProjectConfig, env: Env): Res
   if (entry.limits) resolved.limits = entry.limits;
   if (entry.pricing) resolved.pricing = entry.pricing;
   if (entry.params) resolved.params = entry.params;
-  if (entry.script) resolved.script = text(entry.script);
+  // The mock's script is relative to the config file.
+  const script = text(entry.script);
+  if (script) resolved.script = rootDir ? resolve(rootDir, script) : script;
   return resolved;
 }
 

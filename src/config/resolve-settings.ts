@@ -48,7 +48,7 @@ export function resolveSelection(project: LoadedProject, agent: LoadedAgent | un
     provider = { value: picked, source: `${provider.source} (auto: first provider with a key)` };
   }
   if (!canonicalProviderName(provider.value, project.raw)) throw unknownProviderError(provider.value, project.raw);
-  const resolved = resolveProvider(provider.value, project.raw, project.env);
+  const resolved = resolveProvider(provider.value, project.raw, project.env, project.rootDir);
 
   const agentProvider = agent?.config.provider && canonicalProviderName(agent.config.provider, project.raw);
   const agentModelApplies = agent?.config.model !== undefined && (!chosen || agentProvider === resolved.name);

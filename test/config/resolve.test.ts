@@ -70,6 +70,11 @@ describe('built-in providers and aliases', () => {
     expect(resolveProvider('open', loaded.raw, { OPENAI_API_KEY: 'sk-test-openai' })).toMatchObject({ apiKey: undefined, needsKey: false });
   });
 
+  it("resolves a mock's script relative to the config file", async () => {
+    const loaded = await project({ 'loom.config.json': { providers: { scripted: { type: 'mock', script: 'fixtures/replies.json' } } } });
+    expect(resolveProvider('scripted', loaded.raw, {}, loaded.rootDir).script).toBe(join(loaded.rootDir, 'fixtures/replies.json'));
+  });
+
   it('an unknown provider is unknown_provider with a did-you-mean', async () => {
     const loaded = await project({});
     const error = (() => {

@@ -49,7 +49,7 @@ function providerValues(project: LoadedProject): ShownValue[] {
     const configured = project.raw.providers?.[name];
     const source = (field: string) => (configured && field in configured ? 'project' : 'built-in');
     try {
-      const provider = resolveProvider(name, project.raw, project.env);
+      const provider = resolveProvider(name, project.raw, project.env, project.rootDir);
       const prefix = `providers.${name}`;
       return [
         { key: `${prefix}.type`, value: provider.type, source: source('type') },

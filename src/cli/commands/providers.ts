@@ -27,7 +27,7 @@ interface CheckResult {
 
 const providers: CommandFunction = async (ctx, args, options) => {
   const project = await openProject(ctx);
-  const resolved = providerNames(project).map((name) => resolveProvider(name, project.raw, project.env));
+  const resolved = providerNames(project).map((name) => resolveProvider(name, project.raw, project.env, project.rootDir));
   const listings: ProviderListing[] = resolved.map((provider) => ({
     name: provider.name,
     type: provider.type,
