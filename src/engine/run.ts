@@ -41,13 +41,15 @@ interface RunState {
   fallbackFrom: string[];
   /** Text already handed to the user: once set, nothing may be retried. */
   textShown: boolean;
+  /** The text of the latest attempt: on failure, the partial answer (what was printed, in text mode). */
+  text: string;
 }
 
 async function execute(plan: RunPlan, options: EngineOptions, emit: (event: EngineEvent) => void): Promise<void> {
   const now = options.now ?? Date.now;
   const started = now();
   const createProvider = options.createProvider ?? (async (config) => (await import('../providers/registry.js')).createProvider(config));
-  const state: RunState = { attempts: 0, fallbackFrom: [], textShown: false };
+  const state: RunState = { attempts: 0, fallbackFrom: [], textShown: false, text: '' };
   const [primary] = plan.chain;
   if (!primary) throw new Error('a run plan needs a provider');
   emit({ type: 'start', agent: plan.agent, provider: primary.provider.name, model: primary.model });
@@ -96,6 +98,7 @@ async function execute(plan: RunPlan, options: EngineOptions, emit: (event: Engi
     agent: plan.agent,
     provider: lastTried?.provider.name ?? primary.provider.name,
     model: lastTried?.model ?? primary.model,
+    ...(state.text ? { text: state.text } : {}),
     attempts: state.attempts,
     fallbackFrom: state.fallbackFrom,
     durationMs: Math.round(now() - started),
@@ -120,6 +123,7 @@ async function runOnProvider(
     async () => {
       attempt++;
       state.attempts++;
+      state.text = '';
       let shownThisAttempt = false;
       try {
         return await attemptTurn(provider, request, {
@@ -127,6 +131,7 @@ async function runOnProvider(
           stream: plan.stream,
           timeoutMs: step.timeoutMs,
           onDelta: (text) => {
+            state.text += text;
             if (options.streamsToUser) state.textShown = shownThisAttempt = true;
             emit({ type: 'delta', text });
           },
