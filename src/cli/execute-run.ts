@@ -21,11 +21,7 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
   try {
     plan = await buildPlan(project, agent, flags);
   } catch (error) {
-    // Nothing was sent; a --json caller still gets its one document.
-    if (isLoomError(error) && mode === 'json') {
-      ctx.io.json({ ok: false, agent: agent?.name ?? null, error: { code: error.code, message: error.message, provider: error.provider ?? null, status: null } });
-    }
-    throw error;
+    failBeforeRun(ctx, mode === 'json', agent?.name ?? null, error);
   }
 
   if (options.dryRun) {
@@ -43,6 +39,17 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
     ctx.io.warn(`could not write the run log: ${error instanceof Error ? error.message : String(error)}`);
   }
   return outcome.exitCode;
+}
+
+/**
+ * A failure before anything was sent (a usage or config error): a --json caller still gets its
+ * one document on stdout; the error itself is rethrown for the one-line message and exit code.
+ */
+export function failBeforeRun(ctx: CommandContext, json: boolean, agent: string | null, error: unknown): never {
+  if (json && isLoomError(error)) {
+    ctx.io.json({ ok: false, agent, error: { code: error.code, message: error.message, provider: error.provider ?? null, status: null } });
+  }
+  throw error;
 }
 
 /** The provider chain and the request: what would be sent, and to whom (keys are redacted on output). */

@@ -1,14 +1,22 @@
 import type { CommandFunction } from '../context.js';
-import { executeRun } from '../execute-run.js';
+import { executeRun, failBeforeRun } from '../execute-run.js';
 import { readSchemaFile, readStdin } from '../input.js';
 import { openProject } from '../project.js';
 
 /** `loom ask [prompt...]`: the prompt from the arguments, piped stdin appended after a blank line. */
 const ask: CommandFunction = async (ctx, args, options) => {
-  const project = await openProject(ctx);
-  const prompt = args.join(' ').trim();
-  const stdin = await readStdin(ctx);
-  const input = [prompt, stdin?.trimEnd()].filter((part): part is string => Boolean(part)).join('\n\n') || null;
+  let prepared;
+  try {
+    const project = await openProject(ctx);
+    const prompt = args.join(' ').trim();
+    const stdin = await readStdin(ctx);
+    const input = [prompt, stdin?.trimEnd()].filter((part): part is string => Boolean(part)).join('\n\n') || null;
+    const schema = typeof options.schema === 'string' ? await readSchemaFile(ctx, options.schema) : undefined;
+    prepared = { project, input, schema };
+  } catch (error) {
+    failBeforeRun(ctx, options.json === true, null, error);
+  }
+  const { project, input, schema } = prepared;
   return executeRun(
     ctx,
     project,
@@ -19,7 +27,7 @@ const ask: CommandFunction = async (ctx, args, options) => {
       system: options.system as string | undefined,
       temperature: options.temperature as number | undefined,
       maxTokens: options.maxTokens as number | undefined,
-      schema: typeof options.schema === 'string' ? await readSchemaFile(ctx, options.schema) : undefined,
+      schema,
       vars: {},
       input,
       stream: options.stream !== false,

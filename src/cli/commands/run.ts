@@ -1,16 +1,23 @@
 import { loadAgent } from '../../config/load.js';
 import type { CommandFunction } from '../context.js';
-import { executeRun } from '../execute-run.js';
+import { executeRun, failBeforeRun } from '../execute-run.js';
 import { parseVars, readStdin, readUserFile } from '../input.js';
 import { openProject } from '../project.js';
 
 /** `loom run <agent> [input...]`: input from the arguments, else --input, else stdin. */
 const run: CommandFunction = async (ctx, args, options) => {
   const [name = '', ...inputWords] = args;
-  const project = await openProject(ctx);
-  const agent = await loadAgent(project, name, ctx.cwd);
-  const vars = await parseVars(ctx, (options.var as string[] | undefined) ?? []);
-  const input = inputWords.length > 0 ? inputWords.join(' ') : typeof options.input === 'string' ? await readUserFile(ctx, options.input, '--input') : await readStdin(ctx);
+  let prepared;
+  try {
+    const project = await openProject(ctx);
+    const agent = await loadAgent(project, name, ctx.cwd);
+    const vars = await parseVars(ctx, (options.var as string[] | undefined) ?? []);
+    const input = inputWords.length > 0 ? inputWords.join(' ') : typeof options.input === 'string' ? await readUserFile(ctx, options.input, '--input') : await readStdin(ctx);
+    prepared = { project, agent, vars, input };
+  } catch (error) {
+    failBeforeRun(ctx, options.json === true, name, error);
+  }
+  const { project, agent, vars, input } = prepared;
   return executeRun(
     ctx,
     project,
