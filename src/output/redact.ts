@@ -36,6 +36,24 @@ export class Redactor {
     return text.replace(this.pattern, REDACTED);
   }
 
+  /**
+   * How many characters at the end of `text` could be the beginning of a secret. A stream holds
+   * them back until the next piece shows whether a secret follows: a key split across two
+   * deltas is still caught whole, and text that cannot start one is never delayed.
+   */
+  partialSecretLength(text: string): number {
+    let longest = 0;
+    for (const secret of this.secrets) {
+      for (let n = Math.min(secret.length - 1, text.length); n > longest; n--) {
+        if (text.endsWith(secret.slice(0, n))) {
+          longest = n;
+          break;
+        }
+      }
+    }
+    return longest;
+  }
+
   /** Redacts every string inside a JSON value (for `--json` documents and log lines). */
   redactValue<T>(value: T): T {
     return JSON.parse(this.redact(JSON.stringify(value) ?? 'null')) as T;

@@ -3,6 +3,7 @@ import type { EngineEvent } from '../engine/run.js';
 import type { RunErrorInfo, RunResult } from '../engine/events.js';
 import { formatSeconds } from '../engine/attempt.js';
 import type { Io } from './io.js';
+import type { Redactor } from './redact.js';
 import { startSpinner } from './spinner.js';
 import { summaryLine } from './summary.js';
 
@@ -30,21 +31,29 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
   let endsWithNewline = true;
   let wroteText = false;
   const line = (event: unknown) => io.out(`${JSON.stringify(io.redactor.redactValue(event))}\n`);
+  const streamed = new StreamRedactor(io.redactor);
+  /** Streamed text as it becomes safe to show: on stdout (text) or as a delta event (--jsonl). */
+  const showText = (text: string) => {
+    if (!text) return;
+    if (mode === 'jsonl') line({ type: 'delta', text });
+    else if (mode === 'text') {
+      spinner.stop();
+      io.out(text);
+      wroteText = true;
+      endsWithNewline = text.endsWith('\n');
+    }
+  };
 
   for await (const event of events) {
+    // Text held back because it might begin a key goes out before anything else happens.
+    if (event.type !== 'delta') showText(streamed.flush());
     switch (event.type) {
       case 'start':
         spinner.text(`waiting for ${event.provider} (${event.model})…`);
         if (mode === 'jsonl') line(event);
         break;
       case 'delta':
-        if (mode === 'jsonl') line(event);
-        else if (mode === 'text') {
-          spinner.stop();
-          io.out(event.text);
-          wroteText = true;
-          endsWithNewline = event.text.endsWith('\n');
-        }
+        if (mode !== 'json') showText(streamed.push(event.text));
         break;
       case 'retry': {
         if (mode === 'jsonl') line(event);
@@ -92,4 +101,30 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
   }
   spinner.stop();
   throw new Error('the run ended without a result');
+}
+
+/**
+ * Redaction for text that arrives in pieces: a key split across two deltas would pass a
+ * redactor that sees one piece at a time. The tail that could begin a key is held back until
+ * the next piece (or the end) settles it; other text passes straight through.
+ */
+class StreamRedactor {
+  private pending = '';
+
+  constructor(private readonly redactor: Redactor) {}
+
+  /** What of the text so far can be shown now, redacted. */
+  push(text: string): string {
+    const redacted = this.redactor.redact(this.pending + text);
+    const hold = this.redactor.partialSecretLength(redacted);
+    this.pending = redacted.slice(redacted.length - hold);
+    return redacted.slice(0, redacted.length - hold);
+  }
+
+  /** Whatever is held back: the stream has ended or paused for another event. */
+  flush(): string {
+    const rest = this.redactor.redact(this.pending);
+    this.pending = '';
+    return rest;
+  }
 }
