@@ -350,6 +350,29 @@ describe('keys never leak', () => {
   });
 });
 
+describe('keys never leak from a streamed answer', () => {
+  it('a key the model streams back split across deltas is redacted whole, in text and --jsonl; other text is untouched', async () => {
+    const cwd = await workspace(server);
+    const key = KEYS.OPENAI_TEST_KEY;
+    const pieces = ['your key: ', key.slice(0, 7), key.slice(7, 20), key.slice(20), ' and s', 'k-ish words'];
+    server.route(OPENAI_PATH, () => openaiWire.sse(openaiWire.chunks({ text: pieces })));
+    const text = await loom(['ask', '-p', 'oai', 'hi'], cwd);
+    expect(text).toMatchObject({ code: 0, stdout: 'your key: [redacted] and sk-ish words\n', stderr: '' });
+    const jsonl = await loom(['ask', '-p', 'oai', '--jsonl', 'hi'], cwd);
+    const deltas = jsonLines(jsonl.stdout).filter((e) => e.type === 'delta').map((e) => e.text);
+    expect(deltas.join('')).toBe('your key: [redacted] and sk-ish words');
+    expect(jsonl.stdout).not.toContain(key.slice(7, 20));
+    expect(jsonLines(jsonl.stdout).at(-1)).toMatchObject({ type: 'done', text: 'your key: [redacted] and sk-ish words' });
+    expect(await logText(cwd)).not.toContain(key);
+  });
+
+  it('a stream ending on what looks like the start of a key prints it at the end', async () => {
+    const cwd = await workspace(server);
+    server.enqueue(OPENAI_PATH, openaiWire.sse(openaiWire.chunks({ text: ['ends with sk-te'] })));
+    expect(await loom(['ask', '-p', 'oai', 'hi'], cwd)).toMatchObject({ code: 0, stdout: 'ends with sk-te\n' });
+  });
+});
+
 describe('Ctrl-C', () => {
   it('while waiting for the server: exit 130, a log line with `interrupted`', async () => {
     const cwd = await workspace(server);
@@ -369,7 +392,8 @@ describe('Ctrl-C', () => {
     const cwd = await workspace(server);
     server.route(OPENAI_PATH, () => openaiWire.sse(openaiWire.chunks({ text: ['partial ', 'words'] }).slice(0, 3), 'hang'));
     const live = spawnLoom(['ask', '-p', 'oai', 'hi'], cwd);
-    await live.waitFor('partial words');
+    // The final "s" could begin a key (sk-test-…): it is held back until the stream goes on or ends.
+    await live.waitFor('partial word');
     live.child.kill('SIGINT');
     const result = await live.done;
     expect(result.code).toBe(130);
