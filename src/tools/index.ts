@@ -1,0 +1,172 @@
+/**
+ * The tool set of one run: the agent's built-in tools and its MCP servers' tools behind one
+ * `call`, with argument validation, workspace confinement and approval. The engine gives it each
+ * tool call of the model and returns `output` to the model as the tool result — refusals, bad
+ * arguments and tool failures included: `call` never throws for those.
+ */
+import { realpath, stat } from 'node:fs/promises';
+import { BUILTIN_TOOLS, type McpServerConfig } from '../config/types.js';
+import { LoomError } from '../errors.js';
+import type { ToolCall, ToolSpec } from '../providers/types.js';
+import { createApprover, type ApprovalRequest } from './approval.js';
+import { builtinTools } from './builtins/index.js';
+import { ToolError, type AnyTool, type ToolContext, type ToolResult } from './define-tool.js';
+import type { McpSession } from './mcp.js';
+import { dropNullOptionals, validateInput } from './validate-input.js';
+
+export type { ApprovalRequest } from './approval.js';
+export type { ToolResult } from './define-tool.js';
+
+export interface ToolSetOptions {
+  /** The agent's `tools`. */
+  builtins: readonly string[];
+  /** Project and agent servers, merged already. */
+  mcpServers: Record<string, McpServerConfig>;
+  /** Absolute; file tools are confined to it. */
+  workspace: string;
+  /** The agent's `allow`: "write_file", "run_command", "run_command:npm test". */
+  allow: readonly string[];
+  /** --yes approves everything that needs approval. */
+  yes: boolean;
+  /** The agent's `shell`: run_command through `/bin/sh -c`. */
+  shell: boolean;
+  /** Asked when approval is needed and neither yes nor allow grants it; undefined = no TTY → refuse. */
+  approve?: (request: ApprovalRequest) => Promise<boolean>;
+  /** For a relative MCP `cwd`. */
+  configDir: string;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** run_command's timeout (default 60 s). */
+  commandTimeoutMs?: number;
+  /** fetch_url's timeout (default 30 s). */
+  fetchTimeoutMs?: number;
+  /** How long an MCP server may take to start (default 30 s). */
+  mcpStartTimeoutMs?: number;
+}
+
+export interface ToolSet {
+  /** Built-ins, then `<server>__<tool>` from MCP. */
+  specs: ToolSpec[];
+  /** Never throws for tool problems: refusals, bad arguments, tool errors all become `{ ok: false, output }`. */
+  call(call: ToolCall, signal?: AbortSignal): Promise<ToolResult>;
+  /** Stops the MCP servers and any command still running. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+const MCP_PIDS = Symbol('loom.mcpPids');
+
+const ABORTED: ToolResult = { ok: false, output: 'the tool call was aborted' };
+
+const oneLine = (text: string, max = 200): string => {
+  const line = text.replace(/\s*[\r\n]+\s*/g, ' ');
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+};
+
+async function realWorkspace(workspace: string): Promise<string> {
+  try {
+    const real = await realpath(workspace);
+    if ((await stat(real)).isDirectory()) return real;
+  } catch {
+    // reported below
+  }
+  throw new LoomError('config_invalid', `the workspace "${workspace}" is not a folder that exists`, { hint: 'pass an existing folder with --workspace' });
+}
+
+export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
+  const workspace = await realWorkspace(options.workspace);
+  const available = builtinTools({ commandTimeoutMs: options.commandTimeoutMs, fetchTimeoutMs: options.fetchTimeoutMs });
+  const builtins = new Map<string, AnyTool>();
+  for (const name of options.builtins) {
+    const tool = (available as Record<string, AnyTool | undefined>)[name];
+    if (tool === undefined) {
+      throw new LoomError('config_invalid', `unknown tool "${name}"`, { hint: `built-in tools: ${BUILTIN_TOOLS.join(', ')}; MCP tools come from "mcpServers"` });
+    }
+    builtins.set(name, tool);
+  }
+
+  // Aborted by close(): stops commands still running when the run ends.
+  const closing = new AbortController();
+  const runSignal = options.signal ? AbortSignal.any([options.signal, closing.signal]) : closing.signal;
+
+  let mcp: McpSession | undefined;
+  if (Object.keys(options.mcpServers).length > 0) {
+    const { startMcpServers } = await import('./mcp.js');
+    mcp = await startMcpServers(options.mcpServers, {
+      configDir: options.configDir,
+      workspace,
+      env: options.env,
+      signal: options.signal,
+      startTimeoutMs: options.mcpStartTimeoutMs,
+    });
+  }
+
+  const approve = createApprover(options);
+  const baseContext = {
+    workspace,
+    workspaceAsGiven: options.workspace === workspace ? undefined : options.workspace,
+    shell: options.shell,
+    env: options.env,
+  };
+
+  async function callBuiltin(tool: AnyTool, rawInput: unknown, signal: AbortSignal): Promise<ToolResult> {
+    const input = dropNullOptionals(tool.parameters, rawInput);
+    const problems = validateInput(tool.parameters, input);
+    if (problems.length > 0) {
+      return { ok: false, output: `invalid arguments for ${tool.name}:\n${problems.map((p) => `- ${p}`).join('\n')}` };
+    }
+    const ctx: ToolContext = { ...baseContext, signal };
+    tool.prepare?.(ctx, input);
+    if (tool.needsApproval) {
+      const request: ApprovalRequest = { tool: tool.name, summary: oneLine(tool.summarize(input)), input };
+      const command = tool.name === 'run_command' ? (input as { command: string }).command : undefined;
+      const decision = await approve(request, command);
+      if (!decision.approved) return { ok: false, output: decision.reason };
+      signal.throwIfAborted();
+    }
+    const result = await tool.execute(ctx, input);
+    return typeof result === 'string' ? { ok: true, output: result } : result;
+  }
+
+  let closed: Promise<void> | undefined;
+
+  const toolSet: ToolSet = {
+    specs: [
+      ...[...builtins.values()].map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })),
+      ...(mcp?.specs ?? []),
+    ],
+
+    async call(call, signal) {
+      const combined = signal ? AbortSignal.any([signal, runSignal]) : runSignal;
+      if (combined.aborted) return ABORTED;
+      const tool = builtins.get(call.name);
+      try {
+        if (tool !== undefined) return await callBuiltin(tool, call.input, combined);
+        if (mcp?.has(call.name)) {
+          const result = await mcp.call(call.name, call.input, combined);
+          return combined.aborted ? ABORTED : result;
+        }
+      } catch (error) {
+        if (combined.aborted) return ABORTED;
+        if (error instanceof ToolError) return { ok: false, output: error.message };
+        return { ok: false, output: `${call.name} failed: ${error instanceof Error ? error.message : String(error)}` };
+      }
+      const names = [...builtins.keys(), ...(mcp?.specs.map((spec) => spec.name) ?? [])];
+      return { ok: false, output: `unknown tool "${call.name}"; the tools available are: ${names.join(', ') || 'none'}` };
+    },
+
+    close() {
+      closed ??= (async () => {
+        closing.abort(new Error('the tool set was closed'));
+        await mcp?.close();
+      })();
+      return closed;
+    },
+  };
+  Object.defineProperty(toolSet, MCP_PIDS, { value: () => mcp?.pids() ?? {} });
+  return toolSet;
+}
+
+/** For tests and diagnostics: the process ids of the running stdio MCP servers, by server name. */
+export function mcpProcessIds(toolSet: ToolSet): Record<string, number> {
+  return (toolSet as ToolSet & { [MCP_PIDS]?: () => Record<string, number> })[MCP_PIDS]?.() ?? {};
+}

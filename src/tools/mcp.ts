@@ -1,0 +1,302 @@
+/**
+ * MCP client: connects to an agent's MCP servers (stdio or streamable HTTP) with the SDK's
+ * `Client`, lists their tools as `<server>__<tool>`, calls them, and stops them.
+ *
+ * - Servers start together; if one fails, the others are stopped and the failure names the server,
+ *   with the end of its stderr.
+ * - A stdio server gets a minimal environment (PATH, HOME, … as the SDK chooses, plus locale and
+ *   TMPDIR) and its config's `env` — not Loom's whole environment, which holds provider keys.
+ * - A server that stops during the run turns every later call of its tools into an error result
+ *   saying so; other servers go on.
+ * - `close()` ends each stdio server (stdin closed, then SIGTERM, then SIGKILL, as the SDK does)
+ *   and resolves once the process is gone; the process registry kills any left at exit.
+ *
+ * This module is imported only when an agent has MCP servers: the SDK is not loaded otherwise.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { DEFAULT_INHERITED_ENV_VARS, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, McpError, type CallToolResult, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import pkg from '../../package.json' with { type: 'json' };
+import type { HttpMcpServer, McpServerConfig, StdioMcpServer } from '../config/types.js';
+import { LoomError } from '../errors.js';
+import type { ToolSpec } from '../providers/types.js';
+import { track } from './children.js';
+import type { ToolResult } from './define-tool.js';
+import { LIMITS } from './limits.js';
+
+export interface McpOptions {
+  configDir: string;
+  workspace: string;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** How long a server may take to start and answer `initialize` (default LIMITS.mcpStartTimeoutMs). */
+  startTimeoutMs?: number;
+  /** How long a call may go without progress (default LIMITS.mcpCallTimeoutMs). */
+  callTimeoutMs?: number;
+}
+
+export interface McpSession {
+  specs: ToolSpec[];
+  has(name: string): boolean;
+  call(name: string, input: unknown, signal?: AbortSignal): Promise<ToolResult>;
+  close(): Promise<void>;
+  /** Process ids of the running stdio servers, by server name (for tests and diagnostics). */
+  pids(): Record<string, number>;
+}
+
+const EXTRA_INHERITED_ENV_VARS = ['TMPDIR', 'TEMP', 'TMP', 'LANG', 'LC_ALL', 'LC_CTYPE'];
+const STDERR_TAIL_CHARS = 2000;
+
+const isStdio = (config: McpServerConfig): config is StdioMcpServer => 'command' in config;
+
+/** Tool names providers accept: OpenAI's rule, the strictest (`^[a-zA-Z0-9_-]{1,64}$`). */
+const toToolName = (server: string, tool: string): string => `${server}__${tool}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+
+class Server {
+  readonly tools: McpTool[] = [];
+  private client?: Client;
+  private transport?: Transport;
+  private stderrTail = '';
+  private closing = false;
+  /** Set when the connection ended without `close()`. */
+  private stoppedEarly = false;
+  private pid?: number;
+  private exited?: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    private readonly config: McpServerConfig,
+    private readonly options: McpOptions,
+  ) {}
+
+  get processId(): number | undefined {
+    return this.stoppedEarly || this.closing ? undefined : this.pid;
+  }
+
+  private describeWhere(): string {
+    return isStdio(this.config) ? `"${[this.config.command, ...(this.config.args ?? [])].join(' ')}"` : this.config.url;
+  }
+
+  stderr(): string {
+    const tail = this.stderrTail.trim();
+    return tail === '' ? '' : `; its stderr ended with:\n${tail}`;
+  }
+
+  private makeTransport(): Transport {
+    const { config, options } = this;
+    if (!isStdio(config)) {
+      const http: HttpMcpServer = config;
+      let url: URL;
+      try {
+        url = new URL(http.url);
+      } catch {
+        throw new LoomError('config_invalid', `MCP server "${this.name}": "${http.url}" is not a valid URL`);
+      }
+      return new StreamableHTTPClientTransport(url, { requestInit: { headers: { ...http.headers } } });
+    }
+    const env: Record<string, string> = {};
+    for (const key of [...DEFAULT_INHERITED_ENV_VARS, ...EXTRA_INHERITED_ENV_VARS]) {
+      const value = options.env[key];
+      if (value !== undefined && !value.startsWith('()')) env[key] = value;
+    }
+    Object.assign(env, config.env);
+    const cwd = config.cwd === undefined ? options.workspace : isAbsolute(config.cwd) ? config.cwd : resolve(options.configDir, config.cwd);
+    const transport = new StdioClientTransport({ command: config.command, args: config.args ?? [], env, cwd, stderr: 'pipe' });
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
+    });
+    return transport;
+  }
+
+  async start(signal: AbortSignal | undefined): Promise<void> {
+    const transport = this.makeTransport();
+    this.transport = transport;
+    const client = new Client({ name: 'loom', version: pkg.version }, { capabilities: {} });
+    this.client = client;
+    client.onerror = () => {
+      // Transport noise (a stray line on stdout, a dropped SSE stream): calls report what matters.
+    };
+    let notifyExit!: () => void;
+    this.exited = new Promise((resolve) => (notifyExit = resolve));
+    let forget: (() => void) | undefined;
+    client.onclose = () => {
+      forget?.();
+      notifyExit();
+      if (!this.closing) this.stoppedEarly = true;
+    };
+    const timeout = this.options.startTimeoutMs ?? LIMITS.mcpStartTimeoutMs;
+    try {
+      await client.connect(transport, { signal, timeout });
+      if (transport instanceof StdioClientTransport && transport.pid !== null) {
+        this.pid = transport.pid;
+        forget = track(this.pid, false).forget;
+        if (this.stoppedEarly) forget();
+      }
+      let cursor: string | undefined;
+      do {
+        const page = await client.listTools(cursor === undefined ? undefined : { cursor }, { signal, timeout });
+        this.tools.push(...page.tools);
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+    } catch (error) {
+      // The process may be running even though the handshake failed.
+      if (transport instanceof StdioClientTransport && transport.pid !== null && this.pid === undefined) {
+        this.pid = transport.pid;
+        forget = track(this.pid, false).forget;
+      }
+      await this.close();
+      throw this.startError(error, signal);
+    }
+  }
+
+  private startError(error: unknown, signal: AbortSignal | undefined): LoomError {
+    if (signal?.aborted) return new LoomError('interrupted', `MCP server "${this.name}": start interrupted`);
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as NodeJS.ErrnoException).code;
+    let reason: string;
+    let hint: string | undefined;
+    if (isStdio(this.config) && code === 'ENOENT') {
+      reason = `command not found: "${this.config.command}"`;
+      hint = `check "command" of mcpServers.${this.name}: it must be a program on PATH or a path to one`;
+    } else if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+      reason = `it did not answer within ${(this.options.startTimeoutMs ?? LIMITS.mcpStartTimeoutMs) / 1000} s`;
+    } else if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+      reason = 'it exited before it was ready';
+    } else {
+      reason = message.replace(/^MCP error -?\d+: /, '');
+    }
+    return new LoomError('config_invalid', `MCP server "${this.name}" (${this.describeWhere()}) failed to start: ${reason}${this.stderr()}`, {
+      hint: hint ?? `check mcpServers.${this.name} in the configuration`,
+      cause: error,
+    });
+  }
+
+  async call(tool: string, input: unknown, signal: AbortSignal | undefined): Promise<ToolResult> {
+    const stopped = () => ({ ok: false, output: `MCP server "${this.name}" has stopped; its tools cannot be used in this run${this.stderr()}` });
+    if (this.stoppedEarly || this.closing || this.client === undefined) return stopped();
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      return { ok: false, output: 'the arguments must be a JSON object' };
+    }
+    let result: CallToolResult;
+    try {
+      result = (await this.client.callTool({ name: tool, arguments: input as Record<string, unknown> }, undefined, {
+        signal,
+        timeout: this.options.callTimeoutMs ?? LIMITS.mcpCallTimeoutMs,
+        resetTimeoutOnProgress: true,
+      })) as CallToolResult;
+    } catch (error) {
+      if (signal?.aborted) return { ok: false, output: 'the call was aborted' };
+      if (this.stoppedEarly) return { ok: false, output: `MCP server "${this.name}" stopped while running "${tool}"${this.stderr()}` };
+      const message = error instanceof Error ? error.message : String(error);
+      return { ok: false, output: `MCP server "${this.name}", tool "${tool}": ${message}` };
+    }
+    return { ok: result.isError !== true, output: formatContent(result) };
+  }
+
+  private closed?: Promise<void>;
+
+  close(): Promise<void> {
+    this.closed ??= this.stop();
+    return this.closed;
+  }
+
+  private async stop(): Promise<void> {
+    this.closing = true;
+    const { client, transport } = this;
+    if (transport instanceof StreamableHTTPClientTransport) {
+      await Promise.race([transport.terminateSession().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
+    try {
+      await (client?.transport ? client.close() : transport?.close());
+    } catch {
+      // closing anyway
+    }
+    // The SDK's last resort (SIGKILL) does not wait for the exit; wait for it here, briefly.
+    if (this.pid !== undefined) await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+}
+
+/** Text for the model from a tool result: text parts joined, other parts described. */
+export function formatContent(result: CallToolResult): string {
+  const parts: string[] = [];
+  for (const item of result.content ?? []) {
+    switch (item.type) {
+      case 'text':
+        parts.push(item.text);
+        break;
+      case 'image':
+      case 'audio':
+        parts.push(`[${item.type}: ${item.mimeType}, ${Math.floor((item.data.length * 3) / 4)} bytes, not shown]`);
+        break;
+      case 'resource': {
+        const resource = item.resource as { uri: string; mimeType?: string; text?: string };
+        parts.push(typeof resource.text === 'string' ? `[resource ${resource.uri}]\n${resource.text}` : `[resource ${resource.uri}${resource.mimeType ? ` (${resource.mimeType})` : ''}, binary, not shown]`);
+        break;
+      }
+      case 'resource_link':
+        parts.push(`[resource link: ${item.uri}${item.name ? ` (${item.name})` : ''}]`);
+        break;
+      default:
+        parts.push(`[${(item as { type: string }).type} content, not shown]`);
+    }
+  }
+  if (parts.length === 0 && result.structuredContent !== undefined) parts.push(JSON.stringify(result.structuredContent));
+  let text = parts.join('\n');
+  if (text.length > LIMITS.mcpOutputChars) {
+    text = `${text.slice(0, LIMITS.mcpOutputChars)}\n[the result is ${text.length} characters; only the first ${LIMITS.mcpOutputChars} are shown]`;
+  }
+  return text === '' ? (result.isError ? 'the tool failed without a message' : '(no output)') : text;
+}
+
+/** Starts every server, lists their tools; throws a LoomError naming the server that failed. */
+export async function startMcpServers(configs: Record<string, McpServerConfig>, options: McpOptions): Promise<McpSession> {
+  const servers = Object.entries(configs).map(([name, config]) => new Server(name, config, options));
+  const closeAll = () => Promise.all(servers.map((server) => server.close())).then(() => undefined);
+  const started = await Promise.allSettled(servers.map((server) => server.start(options.signal)));
+  const failures = started.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+  if (failures.length > 0) {
+    await closeAll();
+    const first = failures[0];
+    if (failures.length > 1 && first instanceof LoomError && failures.every((f) => f instanceof LoomError)) {
+      throw new LoomError(first.code, (failures as LoomError[]).map((f) => f.message).join('\n'), { hint: first.hint, cause: first });
+    }
+    throw first;
+  }
+
+  const byName = new Map<string, { server: Server; tool: string }>();
+  const specs: ToolSpec[] = [];
+  for (const server of servers) {
+    for (const tool of server.tools) {
+      if (tool.execution?.taskSupport === 'required') continue; // needs the experimental tasks API
+      let name = toToolName(server.name, tool.name);
+      for (let n = 2; byName.has(name); n++) name = `${toToolName(server.name, tool.name).slice(0, 60)}_${n}`;
+      byName.set(name, { server, tool: tool.name });
+      specs.push({
+        name,
+        description: tool.description ?? tool.title ?? `${tool.name} (MCP server "${server.name}")`,
+        parameters: tool.inputSchema as Record<string, unknown>,
+      });
+    }
+  }
+
+  options.signal?.addEventListener('abort', () => void closeAll(), { once: true });
+
+  return {
+    specs,
+    has: (name) => byName.has(name),
+    async call(name, input, signal) {
+      const entry = byName.get(name);
+      if (entry === undefined) return { ok: false, output: `unknown tool "${name}"` };
+      return entry.server.call(entry.tool, input, signal);
+    },
+    close: closeAll,
+    pids() {
+      const pids: Record<string, number> = {};
+      for (const server of servers) if (server.processId !== undefined) pids[server.name] = server.processId;
+      return pids;
+    },
+  };
+}

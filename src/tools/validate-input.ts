@@ -1,0 +1,58 @@
+/**
+ * Checks a tool call's arguments against the tool's JSON Schema with ajv, before the tool runs,
+ * and words the errors for the model so it can correct the call.
+ *
+ * ajv is loaded and each schema compiled on first use: a run that never calls a tool pays nothing.
+ */
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
+
+const requireCjs = createRequire(import.meta.url);
+let ajv: AjvClass | undefined;
+const compiled = new WeakMap<object, ValidateFunction>();
+
+function validatorFor(schema: Record<string, unknown>): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (validate === undefined) {
+    if (ajv === undefined) {
+      const { Ajv } = requireCjs('ajv') as typeof import('ajv');
+      ajv = new Ajv({ allErrors: true, strict: true, logger: false });
+    }
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+/** Problems with `input` (one message per line), or `[]` when it is valid. */
+export function validateInput(schema: Record<string, unknown>, input: unknown): string[] {
+  const validate = validatorFor(schema);
+  if (validate(input)) return [];
+  return (validate.errors ?? []).map(describe);
+}
+
+function describe(error: ErrorObject): string {
+  const at = error.instancePath === '' ? 'arguments' : `"${error.instancePath.slice(1).replace(/\//g, '.')}"`;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return `missing required argument "${String(params.missingProperty)}"`;
+    case 'additionalProperties':
+      return `unknown argument "${String(params.additionalProperty)}"${error.instancePath === '' ? '' : ` in ${at}`}`;
+    case 'type':
+      return `${at} must be ${String(params.type)}`;
+    default:
+      return `${at} ${error.message ?? 'is invalid'}`;
+  }
+}
+
+/**
+ * Drops top-level `null` values of optional arguments: several models send `"pattern": null` for an
+ * argument they mean to leave out. Any other value is left for the schema to judge.
+ */
+export function dropNullOptionals(schema: Record<string, unknown>, input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
+  const entries = Object.entries(input).filter(([key, value]) => !(value === null && !required.has(key)));
+  return entries.length === Object.keys(input).length ? input : Object.fromEntries(entries);
+}
