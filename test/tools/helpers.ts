@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,8 +62,26 @@ export function call(set: ToolSet, name: string, input: unknown, signal?: AbortS
   return set.call({ id: `call_${++ids}`, name, input }, signal);
 }
 
-/** Whether a process with this id exists (a zombie would count: close() must wait for the exit). */
+/**
+ * Whether a process with this id is running. A zombie — dead, waiting for its parent to collect
+ * its exit status — does not count: an orphaned grandchild is collected by PID 1, in its own time.
+ */
 export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+}
+
+/** kill(pid, 0) alone: a zombie counts. For direct children, which close() must wait for until collected. */
+export function exists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

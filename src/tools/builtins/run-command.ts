@@ -106,7 +106,8 @@ function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, 
     });
     child.on('exit', (code, exitSignal) => {
       exit = { code, signal: exitSignal };
-      // A background process may hold stdout open; do not wait for it for long.
+      clearTimeout(timer);
+      // A background process may hold stdout open; do not wait for it for long (it is killed with the group).
       lingering = setTimeout(finish, 500);
     });
     child.on('close', finish);
