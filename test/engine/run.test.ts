@@ -3,6 +3,7 @@
  * timeouts, broken streams and interrupts — with mock providers, an injected sleep and random,
  * so every delay is asserted exactly and nothing waits for real.
  */
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { ResolvedProvider } from '../../src/config/types.js';
 import type { EngineEvent, EngineOptions } from '../../src/engine/run.js';
@@ -248,6 +249,20 @@ describe('runPlan: interrupts', () => {
     expect(providers.a!.calls).toHaveLength(1);
     expect(providers.b).toBeUndefined();
     expect(last(events)).toMatchObject({ type: 'error', error: { code: 'interrupted' } });
+  });
+});
+
+describe('runPlan: the run signal', () => {
+  it('keeps no abort listeners once a run with retries ends (a signal shared by many runs must not collect them)', async () => {
+    const controller = new AbortController();
+    const createProvider = async (config: ResolvedProvider) => createMockProvider(config, [http(429, 1), http(503, 1), { text: 'ok' }]);
+    for (let i = 0; i < 3; i++) {
+      const events: EngineEvent[] = [];
+      // The real sleep: no injected one.
+      for await (const event of runPlan(plan([step('a')]), { streamsToUser: true, createProvider, signal: controller.signal })) events.push(event);
+      expect(last(events)).toMatchObject({ type: 'done', attempts: 3 });
+    }
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
 
