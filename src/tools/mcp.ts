@@ -55,6 +55,25 @@ const isStdio = (config: McpServerConfig): config is StdioMcpServer => 'command'
 /** Tool names providers accept: OpenAI's rule, the strictest (`^[a-zA-Z0-9_-]{1,64}$`). */
 const toToolName = (server: string, tool: string): string => `${server}__${tool}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
 
+/** The SDK's stdio transport, telling its process id as soon as the process is spawned. */
+class SpawnReportingTransport extends StdioClientTransport {
+  onSpawn?: (pid: number) => void;
+
+  override async start(): Promise<void> {
+    await super.start();
+    if (this.pid !== null) this.onSpawn?.(this.pid);
+  }
+}
+
+const settled = (promise: Promise<unknown> | undefined, ms: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise?.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+
 class Server {
   readonly tools: McpTool[] = [];
   private client?: Client;
@@ -64,6 +83,8 @@ class Server {
   /** Set when the connection ended without `close()`. */
   private stoppedEarly = false;
   private pid?: number;
+  private forget?: () => void;
+  private hasExited = false;
   private exited?: Promise<void>;
 
   constructor(
@@ -104,7 +125,11 @@ class Server {
     }
     Object.assign(env, config.env);
     const cwd = config.cwd === undefined ? options.workspace : isAbsolute(config.cwd) ? config.cwd : resolve(options.configDir, config.cwd);
-    const transport = new StdioClientTransport({ command: config.command, args: config.args ?? [], env, cwd, stderr: 'pipe' });
+    const transport = new SpawnReportingTransport({ command: config.command, args: config.args ?? [], env, cwd, stderr: 'pipe' });
+    transport.onSpawn = (pid) => {
+      this.pid = pid;
+      this.forget = track(pid, false).forget;
+    };
     transport.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
     });
@@ -112,8 +137,6 @@ class Server {
   }
 
   async start(signal: AbortSignal | undefined): Promise<void> {
-    const transport = this.makeTransport();
-    this.transport = transport;
     const client = new Client({ name: 'loom', version: pkg.version }, { capabilities: {} });
     this.client = client;
     client.onerror = () => {
@@ -121,20 +144,17 @@ class Server {
     };
     let notifyExit!: () => void;
     this.exited = new Promise((resolve) => (notifyExit = resolve));
-    let forget: (() => void) | undefined;
     client.onclose = () => {
-      forget?.();
+      this.forget?.();
+      this.hasExited = true;
       notifyExit();
       if (!this.closing) this.stoppedEarly = true;
     };
     const timeout = this.options.startTimeoutMs ?? LIMITS.mcpStartTimeoutMs;
     try {
+      const transport = this.makeTransport();
+      this.transport = transport;
       await client.connect(transport, { signal, timeout });
-      if (transport instanceof StdioClientTransport && transport.pid !== null) {
-        this.pid = transport.pid;
-        forget = track(this.pid, false).forget;
-        if (this.stoppedEarly) forget();
-      }
       let cursor: string | undefined;
       do {
         const page = await client.listTools(cursor === undefined ? undefined : { cursor }, { signal, timeout });
@@ -143,16 +163,13 @@ class Server {
       } while (cursor !== undefined);
     } catch (error) {
       // The process may be running even though the handshake failed.
-      if (transport instanceof StdioClientTransport && transport.pid !== null && this.pid === undefined) {
-        this.pid = transport.pid;
-        forget = track(this.pid, false).forget;
-      }
       await this.close();
       throw this.startError(error, signal);
     }
   }
 
   private startError(error: unknown, signal: AbortSignal | undefined): LoomError {
+    if (error instanceof LoomError) return error;
     if (signal?.aborted) return new LoomError('interrupted', `MCP server "${this.name}": start interrupted`);
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as NodeJS.ErrnoException).code;
@@ -209,14 +226,30 @@ class Server {
     if (transport instanceof StreamableHTTPClientTransport) {
       await Promise.race([transport.terminateSession().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
     }
-    try {
-      await (client?.transport ? client.close() : transport?.close());
-    } catch {
-      // closing anyway
+    // The SDK closes stdin, then waits 2 s before SIGTERM and 2 s more before SIGKILL, and does not
+    // wait for that; when the handshake failed it has already begun on its own. Loom keeps the pid
+    // from the spawn and escalates sooner itself, and waits until the process is gone.
+    const closed = (client?.transport ? client.close() : transport?.close())?.catch(() => undefined);
+    const pid = this.pid;
+    if (pid !== undefined && !this.hasExited) {
+      for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+        if (await settled(this.exited, 1000)) break;
+        try {
+          process.kill(pid, signal);
+        } catch {
+          break; // gone
+        }
+      }
+      await settled(this.exited, 2000);
     }
-    // The SDK's last resort (SIGKILL) does not wait for the exit; wait for it here, briefly.
-    if (this.pid !== undefined) await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2000).unref())]);
+    await closed;
   }
+}
+
+/** The tool's input schema without `$schema`, which some providers' schema subsets reject. */
+function withoutSchemaKeyword(schema: McpTool['inputSchema']): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = schema as Record<string, unknown>;
+  return rest;
 }
 
 /** Text for the model from a tool result: text parts joined, other parts described. */
@@ -277,7 +310,7 @@ export async function startMcpServers(configs: Record<string, McpServerConfig>, 
       specs.push({
         name,
         description: tool.description ?? tool.title ?? `${tool.name} (MCP server "${server.name}")`,
-        parameters: tool.inputSchema as Record<string, unknown>,
+        parameters: withoutSchemaKeyword(tool.inputSchema),
       });
     }
   }
