@@ -23,7 +23,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import type { HttpMcpServer, McpServerConfig, StdioMcpServer } from '../config/types.js';
 import { LoomError } from '../errors.js';
 import type { ToolSpec } from '../providers/types.js';
-import { track } from './children.js';
+import { processTree, track } from './children.js';
 import type { ToolResult } from './define-tool.js';
 import { LIMITS } from './limits.js';
 
@@ -232,12 +232,19 @@ class Server {
     const closed = (client?.transport ? client.close() : transport?.close())?.catch(() => undefined);
     const pid = this.pid;
     if (pid !== undefined && !this.hasExited) {
+      // Signals go to the server and the processes below it (a wrapper's child), gathered before
+      // the first signal: once the wrapper is gone, its child is no longer below it.
+      const tree = new Set<number>();
       for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-        if (await settled(this.exited, 1000)) break;
-        try {
-          process.kill(pid, signal);
-        } catch {
-          break; // gone
+        const stopped = await settled(this.exited, 1000);
+        for (const member of processTree(pid)) tree.add(member);
+        if (stopped && tree.size === 1) break;
+        for (const member of tree) {
+          try {
+            process.kill(member, signal);
+          } catch {
+            // gone
+          }
         }
       }
       await settled(this.exited, 2000);

@@ -188,6 +188,24 @@ describe('MCP edge cases', () => {
     expect(Date.now() - started).toBeLessThan(8000);
   });
 
+  it('a server started through a wrapper is stopped with the wrapper, also when it ignores stdin and SIGTERM', async () => {
+    const { workspace, root } = await makeSandbox();
+    const pidFile = join(root, 'wrapped.pid');
+    // `; true` keeps sh waiting as the parent instead of exec-ing the server: a real wrapper, like npx.
+    const wrapped = (flags: string) => ({ command: '/bin/sh', args: ['-c', `"${process.execPath}" "${CUSTOM}" ${flags}; true`], env: { LOOM_PID_FILE: pidFile } });
+
+    const set = await tools(workspace, { builtins: [], mcpServers: { w: wrapped('--ignore-sigterm') } });
+    expect(await call(set, 'w__dotted_name', {})).toEqual({ ok: true, output: 'dotted ok' });
+    const server = await readPid(pidFile);
+    expect(server).not.toBe(mcpProcessIds(set).w);
+    await set.close();
+    expect(await waitFor(() => !alive(server), 2000)).toBe(true);
+
+    const error = await tools(workspace, { builtins: [], mcpStartTimeoutMs: 300, mcpServers: { w: wrapped('--silent --ignore-sigterm') } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'config_invalid' });
+    expect(await waitFor(() => !alive(server) && readFile(pidFile, 'utf8').then(Number).then((pid) => pid !== server && !alive(pid)), 2000)).toBe(true);
+  });
+
   it('aborting while servers start stops them', async () => {
     const { workspace, root } = await makeSandbox();
     const pidFile = join(root, 'silent.pid');
