@@ -109,7 +109,8 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
   };
 
   async function callBuiltin(tool: AnyTool, rawInput: unknown, signal: AbortSignal): Promise<ToolResult> {
-    const input = dropNullOptionals(tool.parameters, rawInput);
+    // No arguments at all (an empty argument string from the model) means none: `{}`.
+    const input = dropNullOptionals(tool.parameters, rawInput ?? {});
     const problems = validateInput(tool.parameters, input);
     if (problems.length > 0) {
       return { ok: false, output: `invalid arguments for ${tool.name}:\n${problems.map((p) => `- ${p}`).join('\n')}` };

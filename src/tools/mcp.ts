@@ -97,8 +97,28 @@ class Server {
     return this.stoppedEarly || this.closing ? undefined : this.pid;
   }
 
+  /** The command or the URL, for messages — not the arguments, headers or query, which may hold keys. */
   private describeWhere(): string {
-    return isStdio(this.config) ? `"${[this.config.command, ...(this.config.args ?? [])].join(' ')}"` : this.config.url;
+    if (isStdio(this.config)) return `"${this.config.command}"`;
+    try {
+      const url = new URL(this.config.url);
+      return `${url.origin}${url.pathname}`;
+    } catch {
+      return 'an invalid URL';
+    }
+  }
+
+  /** `text` with the configured URL (credentials, query) replaced by its safe form. */
+  private withoutUrl(text: string): string {
+    if (isStdio(this.config)) return text;
+    const forms = [this.config.url];
+    try {
+      forms.push(new URL(this.config.url).href);
+    } catch {
+      // not a URL: only the literal form
+    }
+    for (const form of forms) text = text.split(form).join(this.describeWhere());
+    return text;
   }
 
   stderr(): string {
@@ -114,7 +134,7 @@ class Server {
       try {
         url = new URL(http.url);
       } catch {
-        throw new LoomError('config_invalid', `MCP server "${this.name}": "${http.url}" is not a valid URL`);
+        throw new LoomError('config_invalid', `MCP server "${this.name}": "url" is not a valid URL`, { hint: `check mcpServers.${this.name}.url` });
       }
       return new StreamableHTTPClientTransport(url, { requestInit: { headers: { ...http.headers } } });
     }
@@ -184,6 +204,7 @@ class Server {
       reason = 'it exited before it was ready';
     } else {
       reason = message.replace(/^MCP error -?\d+: /, '');
+      if (!isStdio(this.config)) reason = this.withoutUrl(reason);
     }
     return new LoomError('config_invalid', `MCP server "${this.name}" (${this.describeWhere()}) failed to start: ${reason}${this.stderr()}`, {
       hint: hint ?? `check mcpServers.${this.name} in the configuration`,
@@ -194,7 +215,8 @@ class Server {
   async call(tool: string, input: unknown, signal: AbortSignal | undefined): Promise<ToolResult> {
     const stopped = () => ({ ok: false, output: `MCP server "${this.name}" has stopped; its tools cannot be used in this run${this.stderr()}` });
     if (this.stoppedEarly || this.closing || this.client === undefined) return stopped();
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    if (input === undefined || input === null) input = {};
+    if (typeof input !== 'object' || Array.isArray(input)) {
       return { ok: false, output: 'the arguments must be a JSON object' };
     }
     let result: CallToolResult;
@@ -208,7 +230,7 @@ class Server {
       if (signal?.aborted) return { ok: false, output: 'the call was aborted' };
       if (this.stoppedEarly) return { ok: false, output: `MCP server "${this.name}" stopped while running "${tool}"${this.stderr()}` };
       const message = error instanceof Error ? error.message : String(error);
-      return { ok: false, output: `MCP server "${this.name}", tool "${tool}": ${message}` };
+      return { ok: false, output: `MCP server "${this.name}", tool "${tool}": ${this.withoutUrl(message)}` };
     }
     return { ok: result.isError !== true, output: formatContent(result) };
   }

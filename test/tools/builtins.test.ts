@@ -71,9 +71,12 @@ describe('arguments are checked against the schema before a tool runs', () => {
     await expect(readFile(join(workspace, 'new.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('treats null for an optional argument as left out', async () => {
+  it('treats null for an optional argument as left out, and no arguments at all as {}', async () => {
     const { workspace } = await makeSandbox({ 'a.txt': 'x' });
-    expect(await call(await tools(workspace), 'list_files', { path: null, pattern: null })).toEqual({ ok: true, output: 'a.txt' });
+    const set = await tools(workspace);
+    expect(await call(set, 'list_files', { path: null, pattern: null })).toEqual({ ok: true, output: 'a.txt' });
+    expect(await call(set, 'list_files', undefined)).toEqual({ ok: true, output: 'a.txt' });
+    expect(await call(set, 'read_file', { path: null })).toEqual({ ok: false, output: 'invalid arguments for read_file:\n- "path" must be string' });
   });
 });
 

@@ -108,11 +108,24 @@ describe('MCP over stdio: server-filesystem', () => {
 });
 
 describe('MCP edge cases', () => {
-  it('makes tool names providers accept, and keeps calling the real name', async () => {
+  it('makes tool names providers accept, unique, and keeps calling the real name', async () => {
     const { workspace } = await makeSandbox();
-    const set = await tools(workspace, { builtins: [], mcpServers: { 'my.server': custom() } });
-    expect(set.specs.map((spec) => spec.name)).toEqual(['my_server__dotted_name', 'my_server__fail', 'my_server__crash', 'my_server__wait', 'my_server__env', 'my_server__cwd']);
+    const set = await tools(workspace, { builtins: [], mcpServers: { 'my.server': custom(), my_server: custom(['--linger']) } });
+    const names = ['dotted_name', 'fail', 'crash', 'wait', 'env', 'cwd'];
+    expect(set.specs.map((spec) => spec.name)).toEqual([...names.map((name) => `my_server__${name}`), ...names.map((name) => `my_server__${name}_2`)]);
     expect(await call(set, 'my_server__dotted_name', {})).toEqual({ ok: true, output: 'dotted ok' });
+    expect(await call(set, 'my_server__dotted_name_2', undefined)).toEqual({ ok: true, output: 'dotted ok' });
+  });
+
+  it('an error message shows the command or URL, never the arguments, headers or query that may hold a key', async () => {
+    const { workspace } = await makeSandbox();
+    const stdio = await tools(workspace, { builtins: [], mcpServers: { s: { command: 'loom-no-such-mcp-server', args: ['--token', 'sk-secret-arg'] } } }).catch((e: Error) => e);
+    expect((stdio as Error).message).not.toContain('sk-secret');
+    const http = await tools(workspace, { builtins: [], mcpServers: { h: { url: 'http://user:sk-secret-pass@127.0.0.1:1/mcp?key=sk-secret-query', headers: { authorization: 'Bearer sk-secret-header' } } } }).catch((e: Error) => e);
+    expect(http).toMatchObject({ code: 'config_invalid', message: expect.stringMatching(/^MCP server "h" \(http:\/\/127\.0\.0\.1:1\/mcp\) failed to start: /) });
+    expect((http as Error).message).not.toContain('sk-secret');
+    const invalid = await tools(workspace, { builtins: [], mcpServers: { u: { url: 'not a url sk-secret' } } }).catch((e: Error) => e);
+    expect(invalid).toMatchObject({ code: 'config_invalid', message: 'MCP server "u": "url" is not a valid URL' });
   });
 
   it('a tool\'s isError is a failed result with its text', async () => {
@@ -156,7 +169,7 @@ describe('MCP edge cases', () => {
     expect(error).toBeInstanceOf(LoomError);
     expect(error).toMatchObject({
       code: 'config_invalid',
-      message: 'MCP server "search" ("loom-no-such-mcp-server --port 1") failed to start: command not found: "loom-no-such-mcp-server"',
+      message: 'MCP server "search" ("loom-no-such-mcp-server") failed to start: command not found: "loom-no-such-mcp-server"',
       hint: 'check "command" of mcpServers.search: it must be a program on PATH or a path to one',
     });
   });
@@ -165,7 +178,7 @@ describe('MCP edge cases', () => {
     const { workspace } = await makeSandbox();
     await expect(tools(workspace, { builtins: [], mcpServers: { db: custom(['--exit-at-start']) } })).rejects.toMatchObject({
       code: 'config_invalid',
-      message: expect.stringMatching(/^MCP server "db" \(".*custom-mcp-server\.mjs --exit-at-start"\) failed to start: it exited before it was ready; its stderr ended with:\nfatal: cannot open the database$/),
+      message: expect.stringMatching(/^MCP server "db" \(".*node"\) failed to start: it exited before it was ready; its stderr ended with:\nfatal: cannot open the database$/),
     });
   });
 
