@@ -14,7 +14,10 @@ const live = new Set<Child>();
 let hooked = false;
 
 function killAll(): void {
-  for (const child of live) killChild(child, 'SIGKILL');
+  for (const child of live) {
+    if (child.group) killChild(child, 'SIGKILL');
+    else for (const pid of processTree(child.pid)) killChild({ pid, group: false }, 'SIGKILL');
+  }
   live.clear();
 }
 

@@ -13,6 +13,7 @@
  *
  * This module is imported only when an agent has MCP servers: the SDK is not loaded otherwise.
  */
+import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { DEFAULT_INHERITED_ENV_VARS, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -49,6 +50,14 @@ export interface McpSession {
 
 const EXTRA_INHERITED_ENV_VARS = ['TMPDIR', 'TEMP', 'TMP', 'LANG', 'LC_ALL', 'LC_CTYPE'];
 const STDERR_TAIL_CHARS = 2000;
+
+const isDirectory = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
 
 const isStdio = (config: McpServerConfig): config is StdioMcpServer => 'command' in config;
 
@@ -145,6 +154,12 @@ class Server {
     }
     Object.assign(env, config.env);
     const cwd = config.cwd === undefined ? options.workspace : isAbsolute(config.cwd) ? config.cwd : resolve(options.configDir, config.cwd);
+    // spawn reports a missing cwd as ENOENT, like a missing command: tell them apart here.
+    if (!isDirectory(cwd)) {
+      throw new LoomError('config_invalid', `MCP server "${this.name}": its "cwd" ${cwd} is not a folder that exists`, {
+        hint: `check mcpServers.${this.name}.cwd (a relative cwd is relative to the config file's folder)`,
+      });
+    }
     const transport = new SpawnReportingTransport({ command: config.command, args: config.args ?? [], env, cwd, stderr: 'pipe' });
     transport.onSpawn = (pid) => {
       this.pid = pid;
@@ -206,9 +221,9 @@ class Server {
       reason = message.replace(/^MCP error -?\d+: /, '');
       if (!isStdio(this.config)) reason = this.withoutUrl(reason);
     }
+    // No `cause`: a spawn error carries the arguments, an HTTP error the URL — either may hold a key.
     return new LoomError('config_invalid', `MCP server "${this.name}" (${this.describeWhere()}) failed to start: ${reason}${this.stderr()}`, {
       hint: hint ?? `check mcpServers.${this.name} in the configuration`,
-      cause: error,
     });
   }
 
@@ -323,7 +338,7 @@ export async function startMcpServers(configs: Record<string, McpServerConfig>, 
     await closeAll();
     const first = failures[0];
     if (failures.length > 1 && first instanceof LoomError && failures.every((f) => f instanceof LoomError)) {
-      throw new LoomError(first.code, (failures as LoomError[]).map((f) => f.message).join('\n'), { hint: first.hint, cause: first });
+      throw new LoomError(first.code, (failures as LoomError[]).map((f) => f.message).join('\n'), { hint: first.hint });
     }
     throw first;
   }

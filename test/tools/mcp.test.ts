@@ -174,6 +174,14 @@ describe('MCP edge cases', () => {
     });
   });
 
+  it('a cwd that does not exist is named as such, not as a missing command', async () => {
+    const { workspace } = await makeSandbox();
+    await expect(tools(workspace, { builtins: [], mcpServers: { c: { ...custom(), cwd: 'nope' } } })).rejects.toMatchObject({
+      code: 'config_invalid',
+      message: `MCP server "c": its "cwd" ${join(workspace, 'nope')} is not a folder that exists`,
+    });
+  });
+
   it('a server that exits at start: the error carries its stderr', async () => {
     const { workspace } = await makeSandbox();
     await expect(tools(workspace, { builtins: [], mcpServers: { db: custom(['--exit-at-start']) } })).rejects.toMatchObject({
