@@ -42,6 +42,8 @@ export interface ToolSetOptions {
   fetchTimeoutMs?: number;
   /** How long an MCP server may take to start (default 30 s). */
   mcpStartTimeoutMs?: number;
+  /** How long an MCP tool call may go without an answer or progress (default 120 s). */
+  mcpCallTimeoutMs?: number;
 }
 
 export interface ToolSet {
@@ -97,6 +99,7 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
       env: options.env,
       signal: options.signal,
       startTimeoutMs: options.mcpStartTimeoutMs,
+      callTimeoutMs: options.mcpCallTimeoutMs,
     });
   }
 

@@ -29,6 +29,8 @@ export const LIMITS = {
   mcpStartTimeoutMs: 30_000,
   /** An MCP tool call is abandoned after this long without progress. */
   mcpCallTimeoutMs: 120_000,
+  /** …and after this long in any case. */
+  mcpCallMaxMs: 600_000,
 } as const;
 
 export const formatBytes = (bytes: number): string =>

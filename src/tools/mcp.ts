@@ -239,11 +239,18 @@ class Server {
       result = (await this.client.callTool({ name: tool, arguments: input as Record<string, unknown> }, undefined, {
         signal,
         timeout: this.options.callTimeoutMs ?? LIMITS.mcpCallTimeoutMs,
+        // Asking for progress lets a long tool keep its call alive by reporting it, up to a bound.
+        onprogress: () => {},
         resetTimeoutOnProgress: true,
+        maxTotalTimeout: LIMITS.mcpCallMaxMs,
       })) as CallToolResult;
     } catch (error) {
       if (signal?.aborted) return { ok: false, output: 'the call was aborted' };
       if (this.stoppedEarly) return { ok: false, output: `MCP server "${this.name}" stopped while running "${tool}"${this.stderr()}` };
+      if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+        const seconds = (this.options.callTimeoutMs ?? LIMITS.mcpCallTimeoutMs) / 1000;
+        return { ok: false, output: `MCP server "${this.name}", tool "${tool}": no answer or progress within ${seconds} s; the call was cancelled` };
+      }
       const message = error instanceof Error ? error.message : String(error);
       return { ok: false, output: `MCP server "${this.name}", tool "${tool}": ${this.withoutUrl(message)}` };
     }

@@ -248,6 +248,16 @@ describe('MCP edge cases', () => {
     expect(await call(set, 'c__dotted_name', {})).toEqual({ ok: true, output: 'dotted ok' });
   });
 
+  it('a call with no answer and no progress times out; progress keeps a long call alive', async () => {
+    const { workspace } = await makeSandbox();
+    const set = await tools(workspace, { builtins: [], mcpCallTimeoutMs: 400, mcpServers: { c: custom(), everything } });
+    expect(await call(set, 'c__wait', {})).toEqual({ ok: false, output: 'MCP server "c", tool "wait": no answer or progress within 0.4 s; the call was cancelled' });
+    expect(await call(set, 'c__dotted_name', {})).toEqual({ ok: true, output: 'dotted ok' });
+    const long = await call(set, 'everything__trigger-long-running-operation', { duration: 1.2, steps: 6 });
+    expect(long.ok).toBe(true);
+    expect(long.output).toContain('Long running operation completed');
+  });
+
   it('close() while a call is running ends the call and the server', async () => {
     const { workspace } = await makeSandbox();
     const set = await tools(workspace, { builtins: [], mcpServers: { c: custom(['--ignore-sigterm']) } });
