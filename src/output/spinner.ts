@@ -13,6 +13,9 @@ const NO_SPINNER: Spinner = { text() {}, stop() {} };
  */
 export async function startSpinner(io: Io, text: string, options: { json: boolean; env: Readonly<Record<string, string | undefined>> }): Promise<Spinner> {
   if (!io.stderrIsTTY || io.quiet || options.json || options.env.CI) return NO_SPINNER;
+  // A terminal that reports 0 columns (a pty nobody sized: `script`, some CI and editor shells)
+  // makes ora count Infinity lines to clear and loop for ever: no spinner there.
+  if ((io.options.stderr as { columns?: number }).columns === 0) return NO_SPINNER;
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: io.options.stderr as NodeJS.WritableStream, discardStdin: false, color: 'cyan', isEnabled: true }).start();
   let stopped = false;
