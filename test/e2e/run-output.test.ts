@@ -2,7 +2,9 @@
  * Issue 3 end to end: where prompts and inputs come from, templates, provider precedence,
  * --dry-run, missing keys, and the --json / --jsonl documents of CONTRACT §4 and §10.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LOOM_BIN } from '../support/cli.js';
 import { FakeProviderServer, openaiWire } from '../support/fake-provider-server.js';
 import { makeWorkspace } from '../support/workspace.js';
 import { jsonLines, KEYS, logLines, loom, OPENAI_PATH, workspace } from './run-helpers.js';
@@ -311,5 +313,45 @@ describe('--jsonl', () => {
     const events = jsonLines(result.stdout);
     expect(events.map((e) => e.type)).toEqual(['start', 'error']);
     expect(events[1]).toEqual({ type: 'error', error: { code: 'bad_request', message: expect.stringContaining('bad things'), provider: 'oai', status: 400 } });
+  });
+});
+
+/** util-linux `script` gives the CLI a pseudo-terminal (stdout and stderr both on it). */
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+function onTerminal(cwd: string, shell: string, env: Record<string, string> = {}): string {
+  const result = spawnSync('script', ['-qec', shell, '/dev/null'], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: cwd, XDG_CONFIG_HOME: `${cwd}/.xdg-config`, XDG_STATE_HOME: `${cwd}/.xdg-state`, LOOM_BIN, ...env },
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+  if (result.error) throw result.error;
+  return result.stdout;
+}
+
+const plain = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+
+describe.skipIf(!hasScript)('on a terminal', () => {
+  it('the answer, then one dim summary line: provider · model · tokens in/out · cost · duration', async () => {
+    const cwd = await makeWorkspace({ 'loom.config.json': { defaultProvider: 'mock' } });
+    const screen = onTerminal(cwd, 'stty cols 100; "$LOOM_BIN" ask hello big world');
+    expect(screen).toContain('\u001b[2m'); // dim
+    expect(plain(screen)).toMatch(/hello big world\nmock · mock · 3 in \/ 3 out · \$0 · \d+\.\ds\n/);
+    expect(plain(screen).match(/hello big world/g)).toHaveLength(1);
+  });
+
+  it('--quiet and CI print no spinner and no summary', async () => {
+    const cwd = await makeWorkspace({ 'loom.config.json': { defaultProvider: 'mock' } });
+    expect(plain(onTerminal(cwd, 'stty cols 100; "$LOOM_BIN" --quiet ask hello'))).toBe('hello\n');
+    const ci = onTerminal(cwd, 'stty cols 100; "$LOOM_BIN" ask hello', { CI: 'true' });
+    expect(ci).not.toContain('waiting for');
+  });
+
+  it('a terminal that reports 0 columns does not hang the spinner', async () => {
+    const cwd = await makeWorkspace({ 'loom.config.json': { defaultProvider: 'mock' } });
+    // Before the fix this looped for ever: the KILL bounds a regression.
+    const screen = onTerminal(cwd, 'stty cols 0; timeout -s KILL 10 "$LOOM_BIN" ask hello there');
+    expect(plain(screen)).toMatch(/^hello there\nmock · mock/);
   });
 });
