@@ -1,0 +1,114 @@
+import { LoomError } from '../errors.js';
+import { costUsd, priceFor } from '../providers/pricing.js';
+import type { Message, ToolCall, Usage } from '../providers/types.js';
+import type { ToolSet } from '../tools/index.js';
+import { Budget } from './budget.js';
+import type { ToolCallSummary } from './events.js';
+import type { EngineEvent } from './run.js';
+import type { PlannedProvider, RunPlan } from './plan.js';
+import { OutputValidator, repairPrompt } from './structured-output.js';
+import type { TurnRunner } from './turn.js';
+
+/** What the run has produced so far: the result on success, the partial result on failure. */
+export interface LoopProgress {
+  /** The last assistant text. */
+  text: string;
+  output: unknown;
+  /** The sum over turns; null while no turn has reported usage (unknown, not zero). */
+  usage: Usage | null;
+  /** null once any turn's cost is unknown. */
+  costUsd: number | null;
+  steps: number;
+  toolCalls: ToolCallSummary[];
+  /** The provider that answered the latest turn. */
+  step?: PlannedProvider;
+}
+
+/** What the loop decides after each model turn (DESIGN principle 4). */
+type NextStep = { kind: 'final'; output: unknown } | { kind: 'run-again'; messages: Message[] };
+
+/**
+ * The agent loop: model turn → tool calls → results back → next turn, until a final answer or
+ * `maxSteps`. Structured output gets one repair turn; a budget stops the run before a turn that
+ * would pass it or right after one that did.
+ */
+export async function runAgentLoop(
+  plan: RunPlan,
+  turns: TurnRunner,
+  tools: ToolSet | undefined,
+  emit: (event: EngineEvent) => void,
+  progress: LoopProgress,
+  signal?: AbortSignal,
+): Promise<void> {
+  const budget = new Budget(plan.maxCost);
+  const validator = plan.request.responseSchema ? OutputValidator.create(plan.request.responseSchema) : undefined;
+  let messages = [...plan.request.messages];
+  let repaired = false;
+
+  for (;;) {
+    if (progress.steps >= plan.maxSteps) {
+      throw new LoomError('max_steps', `the agent took ${plan.maxSteps} model turns without a final answer`, {
+        hint: 'raise --max-steps or "maxSteps" in the agent config',
+      });
+    }
+    budget.beforeTurn(price(turns.current), plan.request.system, messages);
+    // Structured output is printed once it is valid, so its text never streams to the user.
+    const { output, step } = await turns.turn(messages, tools?.specs, validator === undefined);
+    progress.steps++;
+    progress.step = step;
+    progress.text = output.text;
+    addUsage(progress, step, output.usage);
+    budget.afterTurn(output.usage ? costUsd(output.usage, price(step)) : null, output.usage ?? { inputTokens: 0, outputTokens: 0 });
+
+    const next: NextStep =
+      output.toolCalls.length > 0 && tools
+        ? { kind: 'run-again', messages: [...messages, { role: 'assistant', content: output.text, toolCalls: output.toolCalls }, ...(await runTools(output.toolCalls, tools, emit, progress, signal))] }
+        : checkOutput(output.text);
+    if (next.kind === 'final') {
+      progress.output = next.output;
+      return;
+    }
+    messages = next.messages;
+  }
+
+  function checkOutput(text: string): NextStep {
+    if (!validator) return { kind: 'final', output: null };
+    const check = validator.check(text);
+    if (check.ok) return { kind: 'final', output: check.value };
+    if (repaired) {
+      throw new LoomError('output_invalid', `the answer does not match the output schema after one repair turn: ${check.errors.join('; ')}`, {
+        hint: 'loosen the schema, or make the prompt say what to return',
+      });
+    }
+    repaired = true;
+    return { kind: 'run-again', messages: [...messages, { role: 'assistant', content: text }, { role: 'user', content: repairPrompt(check.errors) }] };
+  }
+}
+
+/** The model's tool calls, run at once; each result goes back to the model, failures included. */
+async function runTools(calls: ToolCall[], tools: ToolSet, emit: (event: EngineEvent) => void, progress: LoopProgress, signal?: AbortSignal): Promise<Message[]> {
+  return Promise.all(
+    calls.map(async (call): Promise<Message> => {
+      emit({ type: 'tool_call', id: call.id, name: call.name, input: call.input });
+      const result = await tools.call(call, signal);
+      progress.toolCalls.push({ name: call.name, ok: result.ok });
+      emit({ type: 'tool_result', id: call.id, name: call.name, ok: result.ok, output: result.output });
+      return { role: 'tool', toolCallId: call.id, toolName: call.name, content: result.output, ...(result.ok ? {} : { isError: true }) };
+    }),
+  );
+}
+
+function price(step: PlannedProvider) {
+  return priceFor(step.provider.type, step.model, step.provider.pricing, step.provider.name);
+}
+
+function addUsage(progress: LoopProgress, step: PlannedProvider, usage: Usage | null): void {
+  if (!usage) {
+    progress.costUsd = null; // unknown, never 0
+    return;
+  }
+  const sum = progress.usage ?? { inputTokens: 0, outputTokens: 0 };
+  progress.usage = { inputTokens: sum.inputTokens + usage.inputTokens, outputTokens: sum.outputTokens + usage.outputTokens };
+  const cost = costUsd(usage, price(step));
+  progress.costUsd = progress.costUsd === null || cost === null ? null : progress.costUsd + cost;
+}
