@@ -57,7 +57,8 @@ export async function attemptTurn(provider: Provider, request: ChatRequest, opti
         options.onDelta(event.text);
       } else if (event.type === 'tool-call') output.toolCalls.push(event.call);
       else if (event.type === 'usage') output.usage = event.usage;
-      else output.finish = event.reason;
+      else if (event.type === 'finish') output.finish = event.reason;
+      // Any other event (a keep-alive, say) only shows the stream is alive: the timer was re-armed.
     }
     return output;
   } catch (error) {
