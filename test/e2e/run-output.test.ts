@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOOM_BIN } from '../support/cli.js';
-import { FakeProviderServer, openaiWire } from '../support/fake-provider-server.js';
+import { anthropicWire, FakeProviderServer, openaiWire } from '../support/fake-provider-server.js';
 import { makeWorkspace } from '../support/workspace.js';
 import { jsonLines, KEYS, logLines, loom, OPENAI_PATH, workspace } from './run-helpers.js';
 
@@ -141,6 +141,25 @@ describe('provider precedence: -p > LOOM_PROVIDER > agent > defaultProvider', ()
     expect(await pick(['run', 'a'], { LOOM_MODEL: 'env-model' })).toBe('m-agent/env-model');
     // -p naming the agent's own provider keeps the agent's model.
     expect(await pick(['run', 'a', '-p', 'm-agent'])).toBe('m-agent/agent-model');
+  });
+
+  it('with no config, `auto` picks the first of anthropic, openai, gemini whose key is set; none is a config error', async () => {
+    const cwd = await makeWorkspace();
+    server.enqueue(OPENAI_PATH, openaiWire.sse(openaiWire.chunks({ text: ['from openai'] })));
+    const openai = await loom(['ask', '--json', 'hi'], cwd, { env: { OPENAI_API_KEY: 'sk-test-auto-openai-000', OPENAI_BASE_URL: `${server.url}/v1` } });
+    expect(JSON.parse(openai.stdout)).toMatchObject({ ok: true, provider: 'openai', model: 'gpt-5.4-mini', text: 'from openai' });
+    expect(server.requests[0]!.headers.authorization).toBe('Bearer sk-test-auto-openai-000');
+
+    server.enqueue('/v1/messages', anthropicWire.sse(anthropicWire.events({ blocks: [{ type: 'text', text: ['from claude'] }] })));
+    const both = await loom(['ask', '--json', 'hi'], cwd, {
+      env: { OPENAI_API_KEY: 'sk-test-auto-openai-000', ANTHROPIC_API_KEY: 'sk-test-auto-anthropic-000', ANTHROPIC_BASE_URL: server.url },
+    });
+    expect(JSON.parse(both.stdout)).toMatchObject({ ok: true, provider: 'anthropic', model: 'claude-sonnet-5-5', text: 'from claude' });
+
+    const none = await loom(['ask', 'hi'], cwd);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^loom: error: .*\nhint: /);
+    expect(server.requests).toHaveLength(2);
   });
 
   it('an unknown provider is unknown_provider (exit 2) with a suggestion', async () => {
