@@ -1,7 +1,11 @@
 import { buildPlan, type RunFlags } from '../config/build-plan.js';
 import type { LoadedAgent, LoadedProject } from '../config/load.js';
 import { isLoomError } from '../errors.js';
-import type { RunPlan } from '../engine/plan.js';
+import type { RunPlan, ToolPlan } from '../engine/plan.js';
+import type { Spinner } from '../output/spinner.js';
+import { withoutSecrets } from '../output/redact.js';
+import type { ToolSet } from '../tools/index.js';
+import { approvalPrompt } from './approval-prompt.js';
 import { runPlan } from '../engine/run.js';
 import { renderRun, type OutputMode } from '../output/render-run.js';
 import { stateDir } from '../state/paths.js';
@@ -12,6 +16,8 @@ export interface RunCommandOptions {
   json?: boolean;
   jsonl?: boolean;
   dryRun?: boolean;
+  /** --yes: approve tool calls that need approval. */
+  yes?: boolean;
 }
 
 /** What `ask` and `run` share once they have gathered their flags: plan, run, render, log. */
@@ -30,8 +36,15 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
   }
 
   const time = new Date();
-  const events = runPlan(plan, { signal: ctx.signal, streamsToUser: mode !== 'json' });
-  const outcome = await renderRun(events, ctx.io, mode, ctx.env);
+  let spinner: Spinner | undefined;
+  const tools = plan.tools ? await startTools(ctx, plan.tools, options.yes === true, () => spinner) : undefined;
+  let outcome;
+  try {
+    const events = runPlan(plan, { signal: ctx.signal, streamsToUser: mode !== 'json', tools });
+    outcome = await renderRun(events, ctx.io, mode, ctx.env, { structured: plan.request.responseSchema !== undefined, onSpinner: (started) => (spinner = started) });
+  } finally {
+    await tools?.close();
+  }
   const entry = logEntry({ time, input: plan.input, keepText: plan.log, result: outcome.result, failure: outcome.failure });
   try {
     await appendRunLog(stateDir(project, ctx.env), ctx.io.redactor.redactValue(entry));
@@ -52,6 +65,24 @@ export function failBeforeRun(ctx: CommandContext, json: boolean, agent: string 
   throw error;
 }
 
+/** Starts the agent's tools; MCP servers start here, and only for agents that have them. */
+async function startTools(ctx: CommandContext, plan: ToolPlan, yes: boolean, spinner: () => Spinner | undefined): Promise<ToolSet> {
+  const { createToolSet } = await import('../tools/index.js');
+  return createToolSet({
+    builtins: plan.builtins,
+    mcpServers: plan.mcpServers,
+    workspace: plan.workspace,
+    allow: plan.allow,
+    yes,
+    shell: plan.shell,
+    approve: approvalPrompt(ctx, spinner),
+    configDir: plan.configDir,
+    // Commands the model runs see the environment without Loom's keys.
+    env: withoutSecrets(ctx.env),
+    signal: ctx.signal,
+  });
+}
+
 /** The provider chain and the request: what would be sent, and to whom (keys are redacted on output). */
 function dryRunView(plan: RunPlan) {
   return {
@@ -70,5 +101,6 @@ function dryRunView(plan: RunPlan) {
     request: { model: plan.chain[0]?.model, ...plan.request, stream: plan.stream },
     maxSteps: plan.maxSteps,
     maxCost: plan.maxCost,
+    tools: plan.tools,
   };
 }

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LoomError } from '../errors.js';
-import type { PlannedProvider, RunPlan } from '../engine/plan.js';
+import type { PlannedProvider, RunPlan, ToolPlan } from '../engine/plan.js';
+import { priceFor } from '../providers/pricing.js';
 import type { Message } from '../providers/types.js';
 import { DEFAULTS } from './builtins.js';
 import type { LoadedAgent, LoadedProject } from './load.js';
@@ -25,6 +26,8 @@ export interface RunFlags {
   stream: boolean;
   maxSteps?: number;
   maxCost?: number;
+  /** `--workspace`, absolute; default: the config file's folder. */
+  workspace?: string;
 }
 
 /** Turns config + flags into a RunPlan; every config or usage problem surfaces here, before any request. */
@@ -75,15 +78,38 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
   if (responseSchema) request.responseSchema = responseSchema;
 
+  const maxCost = flags.maxCost ?? agentConfig.maxCost ?? project.config.maxCost ?? null;
+  if (maxCost !== null && !priceFor(primary.provider.type, primary.model, primary.provider.pricing, primary.provider.name)) {
+    throw new LoomError('config_invalid', `a budget needs prices, and the price of ${primary.model} on ${primary.provider.name} is unknown`, {
+      hint: `add "pricing": { "${primary.model}": { "input": <USD per 1M>, "output": <USD per 1M> } } to providers.${primary.provider.name}`,
+    });
+  }
+
   return {
     agent: agent?.name ?? null,
     chain: [primary, ...fallbacks],
     request,
     stream: flags.stream,
     maxSteps: flags.maxSteps ?? agentConfig.maxSteps ?? DEFAULTS.maxSteps,
-    maxCost: flags.maxCost ?? agentConfig.maxCost ?? project.config.maxCost ?? null,
+    maxCost,
     input: flags.input,
     log: agentConfig.log ?? project.config.log ?? true,
+    tools: toolPlan(project, agent, flags),
+  };
+}
+
+function toolPlan(project: LoadedProject, agent: LoadedAgent | undefined, flags: RunFlags): ToolPlan | null {
+  const builtins = agent?.config.tools ?? [];
+  // Servers merge by name; the agent's entry wins. A one-off `ask` uses the project's.
+  const mcpServers = { ...project.config.mcpServers, ...agent?.config.mcpServers };
+  if (builtins.length === 0 && Object.keys(mcpServers).length === 0) return null;
+  return {
+    builtins: [...builtins],
+    mcpServers,
+    allow: [...(agent?.config.allow ?? [])],
+    shell: agent?.config.shell ?? false,
+    workspace: flags.workspace ?? project.rootDir,
+    configDir: project.rootDir,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ResolvedProvider, RetryConfig } from '../config/types.js';
+import type { McpServerConfig, ResolvedProvider, RetryConfig } from '../config/types.js';
 import type { ChatRequest } from '../providers/types.js';
 
 /** One provider of the chain, with the model and limits it runs with. */
@@ -11,6 +11,19 @@ export interface PlannedProvider {
   timeoutMs: number;
   /** Why this fallback cannot be tried (a missing key or model); the engine says so and skips it. */
   unusable?: string;
+}
+
+/** The tools an agent may call and the rules they run under (CONTRACT §7). */
+export interface ToolPlan {
+  builtins: string[];
+  /** The project's and the agent's servers, merged by name (the agent's entry wins). */
+  mcpServers: Record<string, McpServerConfig>;
+  allow: string[];
+  shell: boolean;
+  /** Absolute: the folder file tools are confined to. */
+  workspace: string;
+  /** The config file's folder, for relative MCP `cwd`. */
+  configDir: string;
 }
 
 /**
@@ -30,4 +43,6 @@ export interface RunPlan {
   input: string | null;
   /** false keeps input and text out of the run log. */
   log: boolean;
+  /** null when the agent has no tools and no MCP servers. */
+  tools: ToolPlan | null;
 }

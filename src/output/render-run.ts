@@ -4,7 +4,7 @@ import type { RunErrorInfo, RunResult } from '../engine/events.js';
 import { formatSeconds } from '../engine/attempt.js';
 import type { Io } from './io.js';
 import type { Redactor } from './redact.js';
-import { startSpinner } from './spinner.js';
+import { startSpinner, type Spinner } from './spinner.js';
 import { summaryLine } from './summary.js';
 
 export type OutputMode = 'text' | 'json' | 'jsonl';
@@ -26,8 +26,16 @@ const RETRY_REASONS: Record<string, string> = {
  * Shows a run as it goes, in one of three modes: text (the answer streams to stdout, notices and
  * the spinner to stderr), `--json` (one document at the end) or `--jsonl` (the events themselves).
  */
-export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode: OutputMode, env: Readonly<Record<string, string | undefined>>): Promise<RunOutcome> {
+export interface RenderOptions {
+  /** The run has an output schema: text mode prints the validated JSON, pretty, not the stream. */
+  structured?: boolean;
+  /** Told the spinner once it runs, so an approval prompt can pause it. */
+  onSpinner?: (spinner: Spinner) => void;
+}
+
+export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode: OutputMode, env: Readonly<Record<string, string | undefined>>, options: RenderOptions = {}): Promise<RunOutcome> {
   const spinner = mode === 'text' ? await startSpinner(io, 'waiting for the model…', { json: false, env }) : await startSpinner(io, '', { json: true, env });
+  options.onSpinner?.(spinner);
   let endsWithNewline = true;
   let wroteText = false;
   const line = (event: unknown) => io.out(`${JSON.stringify(io.redactor.redactValue(event))}\n`);
@@ -36,7 +44,7 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
   const showText = (text: string) => {
     if (!text) return;
     if (mode === 'jsonl') line({ type: 'delta', text });
-    else if (mode === 'text') {
+    else if (mode === 'text' && !options.structured) {
       spinner.stop();
       io.out(text);
       wroteText = true;
@@ -71,7 +79,20 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
         io.notice(event.message);
         break;
       case 'tool_call':
+        if (mode === 'jsonl') line(event);
+        // The model's words before a tool call end their line; the spinner names the tool.
+        if (mode === 'text' && wroteText && !endsWithNewline) {
+          io.out('\n');
+          endsWithNewline = true;
+        }
+        io.notice(`${event.name} ${describeInput(event.input)}`);
+        spinner.resume(`running ${event.name}…`);
+        break;
       case 'tool_result':
+        if (mode === 'jsonl') line(event);
+        if (!event.ok) io.notice(`${event.name} failed: ${event.output.split('\n')[0] ?? ''}`);
+        spinner.text('waiting for the model…');
+        break;
       case 'usage':
         if (mode === 'jsonl') line(event);
         break;
@@ -80,7 +101,10 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
         const { type: _type, ...result } = event;
         if (mode === 'jsonl') line(event);
         else if (mode === 'json') io.json({ ok: true, ...result });
-        else {
+        else if (options.structured && result.output !== null) {
+          io.out(`${JSON.stringify(result.output, null, 2)}\n`);
+          if (io.stderrIsTTY && !io.quiet) io.err(`${io.color.err.dim(summaryLine(result))}\n`);
+        } else {
           if (!wroteText && result.text) io.out(result.text);
           if ((wroteText || result.text) && !(wroteText ? endsWithNewline : result.text.endsWith('\n'))) io.out('\n');
           if (io.stderrIsTTY && !io.quiet) io.err(`${io.color.err.dim(summaryLine(result))}\n`);
@@ -101,6 +125,12 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
   }
   spinner.stop();
   throw new Error('the run ended without a result');
+}
+
+/** A tool call's arguments on one short line, for the notice on stderr. */
+function describeInput(input: unknown): string {
+  const text = JSON.stringify(input) ?? '';
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
 
 /**

@@ -3,9 +3,11 @@ import type { Io } from './io.js';
 export interface Spinner {
   text(text: string): void;
   stop(): void;
+  /** Spins again after a stop (the model answered, then asked for a tool). */
+  resume(text: string): void;
 }
 
-const NO_SPINNER: Spinner = { text() {}, stop() {} };
+const NO_SPINNER: Spinner = { text() {}, stop() {}, resume() {} };
 
 /**
  * An ora spinner on stderr while Loom waits, only when stderr is a TTY and neither --quiet,
@@ -27,6 +29,12 @@ export async function startSpinner(io: Io, text: string, options: { json: boolea
       if (stopped) return;
       stopped = true;
       spinner.stop();
+    },
+    resume(next) {
+      spinner.text = next;
+      if (!stopped) return;
+      stopped = false;
+      spinner.start();
     },
   };
 }

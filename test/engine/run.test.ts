@@ -23,7 +23,7 @@ function step(name: string, overrides: Partial<PlannedProvider> = {}): PlannedPr
 }
 
 function plan(chain: PlannedProvider[], overrides: Partial<RunPlan> = {}): RunPlan {
-  return { agent: null, chain, request: { messages: [{ role: 'user', content: 'hello there' }] }, stream: true, maxSteps: 10, maxCost: null, input: 'hello there', log: true, ...overrides };
+  return { agent: null, chain, request: { messages: [{ role: 'user', content: 'hello there' }] }, stream: true, maxSteps: 10, maxCost: null, input: 'hello there', log: true, tools: null, ...overrides };
 }
 
 interface Harness {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { loadAgent } from '../../config/load.js';
 import type { CommandFunction } from '../context.js';
 import { executeRun, failBeforeRun } from '../execute-run.js';
@@ -30,8 +31,9 @@ const run: CommandFunction = async (ctx, args, options) => {
       stream: options.stream !== false,
       maxSteps: options.maxSteps as number | undefined,
       maxCost: options.maxCost as number | undefined,
+      workspace: typeof options.workspace === 'string' ? resolve(ctx.cwd, options.workspace) : undefined,
     },
-    { json: options.json === true, jsonl: options.jsonl === true, dryRun: options.dryRun === true },
+    { json: options.json === true, jsonl: options.jsonl === true, dryRun: options.dryRun === true, yes: options.yes === true },
   );
 };
 
