@@ -1,4 +1,9 @@
-// `npm run bench`: every benchmark, each figure a ratio to a baseline measured in the same run.
+// `npm run bench`: every benchmark, each figure a ratio to a baseline measured in the same run
+// (or, for latencies, an absolute median against its goal).
+import { benchRetry } from './retry.mjs';
+import { benchRoundTrip } from './round-trip.mjs';
 import { benchStartup } from './startup.mjs';
 
 benchStartup();
+await benchRoundTrip();
+await benchRetry();

@@ -8,7 +8,15 @@ process.once('SIGINT', () => {
   process.once('SIGINT', () => process.exit(130));
 });
 
-const exitCode = await runCli({
+// The reader went away (`loom ask … | head -1`): it has what it wanted, so leave quietly
+// instead of dying on EPIPE with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+// Bundled as CommonJS (see scripts/build.mjs): no top-level await here.
+void runCli({
   argv: process.argv.slice(2),
   env: process.env,
   cwd: process.cwd(),
@@ -16,7 +24,7 @@ const exitCode = await runCli({
   stdout: process.stdout,
   stderr: process.stderr,
   signal: controller.signal,
+}).then((exitCode) => {
+  // Exit as soon as the output has been handed to the OS, instead of waiting for idle sockets.
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(exitCode)));
 });
-
-// Exit as soon as the output has been handed to the OS, instead of waiting for idle sockets.
-process.stdout.write('', () => process.stderr.write('', () => process.exit(exitCode)));

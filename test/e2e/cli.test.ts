@@ -74,3 +74,20 @@ describe('loom as a user runs it', () => {
     expect(result.stderr).toMatch(/\n\s+at /);
   });
 });
+
+describe('a reader that goes away', () => {
+  it('`loom ask … | head` ends quietly: exit 0, no stack trace', async () => {
+    const { spawn } = await import('node:child_process');
+    const { LOOM_BIN } = await import('../support/cli.js');
+    const cwd = await makeWorkspace();
+    const words = Array.from({ length: 50_000 }, (_, index) => `w${index}`).join(' ');
+    const child = spawn(process.execPath, [LOOM_BIN, 'ask', '-p', 'mock', words], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    // Read the first chunk, then close the pipe, as `head -c` would.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(code).toBe(0);
+  });
+});
