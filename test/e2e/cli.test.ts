@@ -81,7 +81,8 @@ describe('a reader that goes away', () => {
     const { LOOM_BIN } = await import('../support/cli.js');
     const cwd = await makeWorkspace();
     const words = Array.from({ length: 50_000 }, (_, index) => `w${index}`).join(' ');
-    const child = spawn(process.execPath, [LOOM_BIN, 'ask', '-p', 'mock', words], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [LOOM_BIN, 'ask', '-p', 'mock'], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd }, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end(words);
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     // Read the first chunk, then close the pipe, as `head -c` would.
