@@ -53,7 +53,9 @@ export type ProviderEvent =
   | { type: 'text-delta'; text: string }
   | { type: 'tool-call'; call: ToolCall }
   | { type: 'usage'; usage: Usage }
-  | { type: 'finish'; reason: FinishReason; rawReason?: string };
+  | { type: 'finish'; reason: FinishReason; rawReason?: string }
+  /** The server sent something that is not (yet) one of the above: it is alive. */
+  | { type: 'activity' };
 
 export interface StreamOptions {
   signal?: AbortSignal;

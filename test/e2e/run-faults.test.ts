@@ -315,11 +315,10 @@ describe('timeouts and broken connections', () => {
     expect(result.stderr).not.toMatch(/\n\s+at |internal error/);
   });
 
-  // KNOWN BUG in the provider layer (reported): the engine's silence timer re-arms only on
-  // provider events, and providers hold back what is not text (tool-call argument fragments,
-  // usage, Anthropic pings and thinking deltas), so a stream that keeps sending those for longer
-  // than timeoutMs is cut as a timeout. Remove `.fails` once providers signal wire activity.
-  it.fails('a stream that keeps sending tool-call fragments for longer than timeoutMs is not cut', async () => {
+  // Providers hold back what is not text yet (tool-call argument fragments, usage, Anthropic pings
+  // and thinking deltas), but each wire event is an `activity` event that re-arms the silence
+  // timer: a stream that keeps sending those for longer than timeoutMs is not cut.
+  it('a stream that keeps sending tool-call fragments for longer than timeoutMs is not cut', async () => {
     const cwd = await workspace(server, { timeoutMs: 400, retry: { retries: 0 } });
     const fragments = openaiWire.chunks({ toolCalls: [{ id: 'call_1', name: 'write_file', args: ['{"path":', '"a.txt",', '"content":', '"x"}'] }] });
     server.enqueue(OPENAI_PATH, openaiWire.sse(fragments.map((event) => ({ ...event, delayMs: 150 }))));

@@ -14,7 +14,12 @@ export function providerConfig(overrides: Partial<ResolvedProvider> & Pick<Resol
   };
 }
 
+/** The events of a stream, less `activity` (which says only that the wire is alive; see `activityCount`). */
 export async function collect(provider: Provider, request: ChatRequest, options?: StreamOptions): Promise<ProviderEvent[]> {
+  return (await collectAll(provider, request, options)).filter((event) => event.type !== 'activity');
+}
+
+export async function collectAll(provider: Provider, request: ChatRequest, options?: StreamOptions): Promise<ProviderEvent[]> {
   const events: ProviderEvent[] = [];
   for await (const event of provider.stream(request, options)) events.push(event);
   return events;
@@ -24,7 +29,7 @@ export async function collect(provider: Provider, request: ChatRequest, options?
 export async function failure(provider: Provider, request: ChatRequest, options?: StreamOptions): Promise<{ error: LoomError; events: ProviderEvent[] }> {
   const events: ProviderEvent[] = [];
   try {
-    for await (const event of provider.stream(request, options)) events.push(event);
+    for await (const event of provider.stream(request, options)) if (event.type !== 'activity') events.push(event);
   } catch (error) {
     if (!isLoomError(error)) throw new Error(`expected a LoomError, got ${String(error)}`, { cause: error });
     return { error, events };

@@ -9,7 +9,7 @@ import { createProvider } from '../../src/providers/registry.js';
 import type { ChatRequest } from '../../src/providers/types.js';
 import { drop, FakeProviderServer, hang, json, openaiWire, raw } from '../support/fake-provider-server.js';
 import { validateChatCompletionRequest } from './openapi.js';
-import { collect, failure, hello, ofType, providerConfig, text } from './helpers.js';
+import { collect, collectAll, failure, hello, ofType, providerConfig, text } from './helpers.js';
 
 const KEY = 'sk-test-openai-0123456789abcdef';
 const PATH = '/v1/chat/completions';
@@ -73,6 +73,16 @@ describe('openai: streaming', () => {
       { type: 'usage', usage: { inputTokens: 21, outputTokens: 3 } },
       { type: 'finish', reason: 'stop', rawReason: 'stop' },
     ]);
+  });
+
+  it('says the wire is alive for every chunk, also those it holds back (tool-call fragments)', async () => {
+    const chunks = openaiWire.chunks({ toolCalls: [{ id: 'call_a', name: 'read_file', args: ['{"pa', 'th": "no', 'tes.md"}'] }] });
+    server.enqueue(PATH, openaiWire.sse(chunks));
+    const events = await collectAll(await openai(), request);
+    // One activity per JSON chunk (the closing [DONE] is not a chunk the SDK yields).
+    const jsonChunks = chunks.filter((event) => typeof event.data === 'object').length;
+    expect(events.filter((event) => event.type === 'activity')).toHaveLength(jsonChunks);
+    expect(events.filter((event) => event.type === 'tool-call')).toHaveLength(1);
   });
 
   it('assembles streamed tool call fragments into parsed calls', async () => {

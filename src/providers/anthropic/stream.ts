@@ -45,6 +45,9 @@ export async function* streamEvents(events: AsyncIterable<RawMessageStreamEvent>
   let started = false;
 
   for await (const event of events as AsyncIterable<unknown>) {
+    // Every wire event proves the server is alive, also those that add nothing yet (tool-call
+    // fragments, pings, thinking): the engine's silence timeout must not cut such a stream.
+    yield { type: 'activity' };
     if (!isRecord(event) || typeof event.type !== 'string') throw malformedError(ctx, undefined, 'a malformed stream event');
     switch (event.type) {
       case 'message_start': {

@@ -24,6 +24,9 @@ export async function* streamEvents(chunks: AsyncIterable<GenerateContentRespons
   let callCount = 0;
 
   for await (const chunk of chunks as AsyncIterable<unknown>) {
+    // Every wire event proves the server is alive, also those that add nothing yet (tool-call
+    // fragments, pings, thinking): the engine's silence timeout must not cut such a stream.
+    yield { type: 'activity' };
     if (!isRecord(chunk)) throw malformedError(ctx, undefined, 'a malformed stream chunk');
     usage = toUsage(chunk.usageMetadata) ?? usage;
     if (isRecord(chunk.promptFeedback) && typeof chunk.promptFeedback.blockReason === 'string') blockReason = chunk.promptFeedback.blockReason;
