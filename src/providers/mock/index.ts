@@ -1,6 +1,7 @@
 /**
  * The `mock` provider type: offline and deterministic, a real provider as far as the engine can
- * tell. Without a script it echoes the last user message back word by word; with one it plays
+ * tell. Without a script it echoes the last user message back word by word (or, for a request
+ * with a response schema, answers the smallest JSON value the schema accepts); with one it plays
  * the scripted replies (format: ./script.ts), errors included, mapped as a real provider's are.
  * Every call is recorded in `calls`, for tests.
  */
@@ -9,6 +10,7 @@ import { LoomError } from '../../errors.js';
 import { abortedError, errorContext, networkError, statusError, timeoutError, type ErrorContext } from '../http-error.js';
 import { newToolCallId, stringifyToolInput } from '../shared.js';
 import type { ChatRequest, FinishReason, Provider, ProviderEvent, StreamOptions, ToolCall, Usage } from '../types.js';
+import { sampleFromSchema } from './sample-from-schema.js';
 import { loadScript, type MockReply } from './script.js';
 
 export type { MockReply } from './script.js';
@@ -108,7 +110,9 @@ export class MockProvider implements Provider {
   }
 
   private takeReply(request: ChatRequest): MockReply {
-    if (!this.replies) return { text: lastUserText(request) };
+    if (!this.replies) {
+      return { text: request.responseSchema ? JSON.stringify(sampleFromSchema(request.responseSchema)) : lastUserText(request) };
+    }
     const reply = this.replies[this.next];
     if (!reply) {
       throw new LoomError('bad_request', `${this.name}: the mock script ${this.scriptName} has no reply left (it has ${this.replies.length}; this is call ${this.next + 1})`, {
