@@ -32,12 +32,14 @@ const UNUSED_LOADER_STUBS = {
   'js-yaml': 'module.exports = { load: () => ({}) };',
   'import-fresh': 'module.exports = () => ({});',
   typescript: 'throw new Error("TypeScript configs are not supported: Loom reads JSON configs only");',
+  // Only the TypeScript loader names temporary files with it; node:crypto costs ~3 ms to load.
+  crypto: 'module.exports = { randomUUID: () => require("node:crypto").randomUUID() };',
 };
 
 const unusedLoaders = {
   name: 'unused-cosmiconfig-loaders',
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^(js-yaml|import-fresh|typescript)$/ }, (args) =>
+    pluginBuild.onResolve({ filter: /^(js-yaml|import-fresh|typescript|crypto)$/ }, (args) =>
       args.importer.includes('cosmiconfig') ? { path: args.path, namespace: 'unused-loader' } : undefined,
     );
     pluginBuild.onLoad({ filter: /.*/, namespace: 'unused-loader' }, (args) => ({ contents: UNUSED_LOADER_STUBS[args.path], loader: 'js' }));
