@@ -28,6 +28,8 @@ export interface RunFlags {
   maxCost?: number;
   /** `--workspace`, absolute; default: the config file's folder. */
   workspace?: string;
+  /** `--dry-run`: nothing will be sent, so a missing key is shown, not an error. */
+  dryRun?: boolean;
 }
 
 /** Turns config + flags into a RunPlan; every config or usage problem surfaces here, before any request. */
@@ -44,7 +46,7 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
   };
 
   const primary = planned(selection.resolved.name, selection.model.value);
-  if (primary.provider.needsKey && primary.provider.apiKey === undefined) {
+  if (primary.provider.needsKey && primary.provider.apiKey === undefined && !flags.dryRun) {
     throw new LoomError('missing_api_key', `provider "${primary.provider.name}" has no API key`, {
       provider: primary.provider.name,
       hint: `set ${primary.provider.keyVariables.join(' or ') || `"apiKey" in providers.${primary.provider.name}`}${primary.provider.keyVariables.length ? ' (in the environment or in .env)' : ''}`,

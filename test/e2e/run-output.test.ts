@@ -185,11 +185,19 @@ describe('--dry-run', () => {
       ['claude', 'anthropic', 'claude-sonnet-5-5'],
       ['mock', 'mock', 'mock'],
     ]);
-    expect(doc.providers[0]).toMatchObject({ keySource: 'OPENAI_TEST_KEY', baseUrl: `${server.url}/v1` });
+    expect(doc.providers[0]).toMatchObject({ keySet: true, keySource: 'OPENAI_TEST_KEY', baseUrl: `${server.url}/v1` });
     expect(doc.request).toMatchObject({ model: 'gpt-5.4-mini', system: 'Be brief.', messages: [{ role: 'user', content: 'Tell me.\n\nextra' }], temperature: 0.2, maxTokens: 99, stream: true });
     for (const key of Object.values(KEYS)) expect(result.stdout).not.toContain(key);
     expect(server.requests).toHaveLength(0);
     expect(await logLines(cwd)).toEqual([]);
+  });
+
+  it('works without the key, saying it is not set: nothing is sent anyway', async () => {
+    const cwd = await workspace(server, {}, { 'agents/a/config.json': { provider: 'oai', prompt: 'hi' } });
+    const result = await loom(['run', 'a', '--dry-run'], cwd, { env: { OPENAI_TEST_KEY: undefined } });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).providers[0]).toMatchObject({ name: 'oai', keySet: false, keySource: null });
+    expect(server.requests).toHaveLength(0);
   });
 
   it('redacts a key written literally into a header of the config', async () => {

@@ -32,6 +32,7 @@ const run: CommandFunction = async (ctx, args, options) => {
       maxSteps: options.maxSteps as number | undefined,
       maxCost: options.maxCost as number | undefined,
       workspace: typeof options.workspace === 'string' ? resolve(ctx.cwd, options.workspace) : undefined,
+      dryRun: options.dryRun === true,
     },
     { json: options.json === true, jsonl: options.jsonl === true, dryRun: options.dryRun === true, yes: options.yes === true },
   );
