@@ -85,17 +85,24 @@ export async function runAgentLoop(
   }
 }
 
-/** The model's tool calls, run at once; each result goes back to the model, failures included. */
+/**
+ * The model's tool calls, run at once; each result goes back to the model, failures included.
+ * `tool_result` events come as calls finish; `toolCalls` and the messages keep the model's order.
+ */
 async function runTools(calls: ToolCall[], tools: ToolSet, emit: (event: EngineEvent) => void, progress: LoopProgress, signal?: AbortSignal): Promise<Message[]> {
-  return Promise.all(
-    calls.map(async (call): Promise<Message> => {
+  const results = await Promise.all(
+    calls.map(async (call) => {
       emit({ type: 'tool_call', id: call.id, name: call.name, input: call.input });
       const result = await tools.call(call, signal);
-      progress.toolCalls.push({ name: call.name, ok: result.ok });
       emit({ type: 'tool_result', id: call.id, name: call.name, ok: result.ok, output: result.output });
-      return { role: 'tool', toolCallId: call.id, toolName: call.name, content: result.output, ...(result.ok ? {} : { isError: true }) };
+      return result;
     }),
   );
+  return calls.map((call, index): Message => {
+    const result = results[index]!;
+    progress.toolCalls.push({ name: call.name, ok: result.ok });
+    return { role: 'tool', toolCallId: call.id, toolName: call.name, content: result.output, ...(result.ok ? {} : { isError: true }) };
+  });
 }
 
 function price(step: PlannedProvider) {
