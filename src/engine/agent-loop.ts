@@ -11,8 +11,10 @@ import type { TurnRunner } from './turn.js';
 
 /** What the run has produced so far: the result on success, the partial result on failure. */
 export interface LoopProgress {
-  /** The last assistant text. */
+  /** The text of the latest turn: the answer, once the run ends with one. */
   text: string;
+  /** The last non-empty assistant text: on failure, what the model last said (a tool-call turn may say nothing). */
+  lastText: string;
   output: unknown;
   /** The sum over turns; null while no turn has reported usage (unknown, not zero). */
   usage: Usage | null;
@@ -57,6 +59,7 @@ export async function runAgentLoop(
     progress.steps++;
     progress.step = step;
     progress.text = output.text;
+    if (output.text !== '') progress.lastText = output.text;
     addUsage(progress, step, output.usage);
     budget.afterTurn(output.usage ? costUsd(output.usage, price(step)) : null, output.usage ?? { inputTokens: 0, outputTokens: 0 });
 

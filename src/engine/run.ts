@@ -45,7 +45,7 @@ async function execute(plan: RunPlan, options: EngineOptions, emit: (event: Engi
 
   const counters: RunCounters = { attempts: 0, fallbackFrom: [], text: '' };
   const turns = new TurnRunner(plan, options, counters, emit);
-  const progress: LoopProgress = { text: '', output: null, usage: null, costUsd: 0, steps: 0, toolCalls: [] };
+  const progress: LoopProgress = { text: '', lastText: '', output: null, usage: null, costUsd: 0, steps: 0, toolCalls: [] };
   const summary = (answered: boolean): Omit<RunResult, 'text' | 'output'> => {
     // Success names who answered; failure names who failed last.
     const step = (answered ? progress.step : turns.lastTried) ?? turns.current;
@@ -69,13 +69,14 @@ async function execute(plan: RunPlan, options: EngineOptions, emit: (event: Engi
     emit({ type: 'done', ...summary(true), text: progress.text, output: progress.output });
   } catch (caught) {
     const error = toLoomError(caught, (turns.lastTried ?? turns.current).provider.name);
-    // The partial answer: what the failing turn had produced, else the last complete turn's text.
-    const text = counters.text || progress.text;
+    // The partial answer: what the failing turn had produced, else the last text a turn gave
+    // (a run stopped by max_steps or a budget keeps `text`, empty if the model never said anything).
+    const text = counters.text || progress.lastText;
     emit({
       type: 'error',
       error: { code: error.code, message: error.message, provider: error.provider ?? (turns.lastTried ?? turns.current).provider.name, status: error.status ?? null, ...(error.hint ? { hint: error.hint } : {}) },
       ...summary(false),
-      ...(text ? { text } : {}),
+      ...(text || progress.steps > 0 ? { text } : {}),
     });
   }
 }
