@@ -94,6 +94,9 @@ export class TurnRunner {
             timeoutMs: step.timeoutMs,
             onDelta: (text) => {
               counters.text += text;
+              // A structured answer is not shown as it streams (not even as --jsonl deltas): it may
+              // be retried, repaired or refused, and is shown once valid (`output` of done).
+              if (!showText) return;
               if (streamsToUser) shownThisAttempt = true;
               emit({ type: 'delta', text });
             },
