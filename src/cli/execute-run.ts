@@ -37,7 +37,14 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
 
   const time = new Date();
   let spinner: Spinner | undefined;
-  const tools = plan.tools ? await startTools(ctx, plan.tools, options.yes === true, () => spinner) : undefined;
+  let tools: ToolSet | undefined;
+  try {
+    tools = plan.tools ? await startTools(ctx, plan.tools, options.yes === true, () => spinner) : undefined;
+  } catch (error) {
+    // A missing workspace or an MCP server that does not start: nothing was sent, and a --json
+    // caller still gets its one document.
+    failBeforeRun(ctx, mode === 'json', plan.agent, error);
+  }
   let outcome;
   try {
     const events = runPlan(plan, { signal: ctx.signal, streamsToUser: mode !== 'json', tools });
