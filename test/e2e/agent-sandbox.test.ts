@@ -1,0 +1,264 @@
+/**
+ * Issue 5 end to end: what the model may not do. Failing tools, arguments that fail the schema,
+ * paths that leave the workspace (`..`, absolute, symlinks) and calls that need approval all go
+ * back to the model as error results, and the run goes on. Nothing outside the workspace is read
+ * (its content never reaches the next request) or written.
+ */
+import { lstat, readdir, readFile, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeProviderServer } from '../support/fake-provider-server.js';
+import { makeWorkspace } from '../support/workspace.js';
+import { DIALECTS, agentWorkspace, dialect, type Call } from './agent-helpers.js';
+import { jsonLines, loom, OPENAI_PATH, projectConfig } from './run-helpers.js';
+
+let server: FakeProviderServer;
+beforeAll(async () => {
+  server = await FakeProviderServer.start();
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(() => {
+  server.reset();
+});
+
+const oai = dialect('oai');
+const SECRET = 'TOP-SECRET-VALUE-7f3a';
+
+/** Every entry below `dir` with its size: compared before and after, to prove nothing was written. */
+async function snapshot(dir: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const entry of await readdir(dir, { recursive: true })) out[entry] = (await lstat(join(dir, entry))).size;
+  return out;
+}
+
+/** A folder holding the project in `proj/` and, beside it, `outside/` with a secret and a folder. */
+async function sandbox(agent: Record<string, unknown>, files: Record<string, string> = {}) {
+  const root = await makeWorkspace({
+    'proj/loom.config.json': projectConfig(server),
+    'proj/agents/bot/config.json': { prompt: 'Do the task.', ...agent },
+    'proj/notes.md': 'inside notes\n',
+    'outside/secret.txt': `${SECRET}\n`,
+    'outside/dir/other.txt': `${SECRET} again\n`,
+    ...Object.fromEntries(Object.entries(files).map(([path, content]) => [`proj/${path}`, content])),
+  });
+  const proj = join(root, 'proj');
+  const outside = join(root, 'outside');
+  await symlink(join(outside, 'secret.txt'), join(proj, 'link-to-secret'));
+  await symlink(outside, join(proj, 'link-to-outside'));
+  await symlink('../outside/dir', join(proj, 'relative-link'));
+  return { root, proj, outside };
+}
+
+/** The results the second request carried, with the --json tool call summary. */
+async function runOneTurn(cwd: string, calls: Call[], args: string[] = []) {
+  server.enqueue(OPENAI_PATH, oai.toolTurn(calls), oai.textTurn('Carrying on.'));
+  const result = await loom(['run', 'bot', '--json', ...args], cwd);
+  const requests = server.requestsTo(OPENAI_PATH);
+  return { result, doc: JSON.parse(result.stdout), second: requests[1], results: requests[1] ? oai.sentResults(requests[1].body) : [] };
+}
+
+describe.each(DIALECTS)('a tool that fails, on $type', (d) => {
+  it('goes back to the model as an error result (flagged where the API has a flag) and the run goes on', async () => {
+    const cwd = await agentWorkspace(server, { provider: d.name, tools: ['read_file'] }, { 'notes.md': 'inside\n' });
+    server.enqueue(d.path, d.toolTurn([{ id: 'call_1', name: 'read_file', input: { path: 'missing.md' } }, { id: 'call_2', name: 'read_file', input: { path: 'notes.md' } }]), d.textTurn('No such file, but notes are fine.'));
+    const result = await loom(['run', 'bot'], cwd);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('No such file, but notes are fine.\n');
+    expect(result.stderr).toContain('loom: read_file failed: "missing.md" does not exist');
+    const results = d.sentResults(server.requestsTo(d.path)[1]!.body);
+    expect(results.map((r) => r.content)).toEqual(['"missing.md" does not exist', 'inside\n']);
+    if (d.name === 'claude' || d.name === 'gem') expect(results.map((r) => r.isError)).toEqual([true, false]);
+  });
+});
+
+describe('arguments the model gets wrong', () => {
+  it('arguments failing the schema, arguments that are not JSON and an unknown tool each come back as an error result', async () => {
+    const cwd = await agentWorkspace(server, { tools: ['read_file', 'list_files'] }, { 'notes.md': 'inside\n' });
+    const calls: Call[] = [
+      { id: 'c1', name: 'read_file', input: {} },
+      { id: 'c2', name: 'read_file', input: { path: 42 } },
+      { id: 'c3', name: 'list_files', input: { path: '.', colour: 'blue' } },
+      { id: 'c4', name: 'write_file', input: { path: 'x.md', content: 'x' } },
+      { id: 'c5', name: 'read_file', input: { path: 'notes.md' } },
+    ];
+    const { result, doc, results } = await runOneTurn(cwd, calls);
+    expect(result.code, result.stderr).toBe(0);
+    expect(results.map((r) => r.content)).toEqual([
+      'invalid arguments for read_file:\n- missing required argument "path"',
+      'invalid arguments for read_file:\n- "path" must be string',
+      'invalid arguments for list_files:\n- unknown argument "colour"',
+      'unknown tool "write_file"; the tools available are: read_file, list_files',
+      'inside\n',
+    ]);
+    expect(doc.toolCalls).toEqual([
+      { name: 'read_file', ok: false },
+      { name: 'read_file', ok: false },
+      { name: 'list_files', ok: false },
+      { name: 'write_file', ok: false },
+      { name: 'read_file', ok: true },
+    ]);
+    expect(doc.text).toBe('Carrying on.');
+    // write_file was not the agent's: nothing was written.
+    await expect(lstat(join(cwd, 'x.md'))).rejects.toThrow();
+  });
+
+  it('arguments streamed as broken JSON are refused by the schema check, not a crash', async () => {
+    const cwd = await agentWorkspace(server, { tools: ['read_file'] });
+    const { openaiWire } = await import('../support/fake-provider-server.js');
+    server.enqueue(OPENAI_PATH, openaiWire.sse(openaiWire.chunks({ toolCalls: [{ id: 'c1', name: 'read_file', args: ['{"path": "notes', '.md'] }] })), oai.textTurn('ok'));
+    const result = await loom(['run', 'bot', '--json'], cwd);
+    expect(result.code, result.stderr).toBe(0);
+    const [sent] = oai.sentResults(server.requestsTo(OPENAI_PATH)[1]!.body);
+    expect(sent!.content).toMatch(/^invalid arguments for read_file:\n- arguments must be object/);
+    // The malformed call goes back to the API as the model sent it.
+    expect(server.requestsTo(OPENAI_PATH)[1]!.body.messages[1].tool_calls[0].function.arguments).toBe('{"path": "notes.md');
+  });
+});
+
+describe('confinement to the workspace', () => {
+  it('refuses reads by "..", by absolute path, through symlinks (file, folder, relative) and searches that would leave; the secret never reaches the model', async () => {
+    const { proj, outside } = await sandbox({ tools: ['read_file', 'list_files', 'search_files'] });
+    const calls: Call[] = [
+      { id: 'c1', name: 'read_file', input: { path: '../outside/secret.txt' } },
+      { id: 'c2', name: 'read_file', input: { path: join(outside, 'secret.txt') } },
+      { id: 'c3', name: 'read_file', input: { path: 'link-to-secret' } },
+      { id: 'c4', name: 'read_file', input: { path: 'link-to-outside/secret.txt' } },
+      { id: 'c5', name: 'read_file', input: { path: 'relative-link/other.txt' } },
+      { id: 'c6', name: 'list_files', input: { path: 'link-to-outside' } },
+      { id: 'c7', name: 'list_files', input: { path: '..' } },
+      { id: 'c8', name: 'search_files', input: { pattern: 'TOP-SECRET', path: '../outside' } },
+      { id: 'c9', name: 'read_file', input: { path: 'agents/../../outside/secret.txt' } },
+      { id: 'c10', name: 'read_file', input: { path: '/etc/passwd' } },
+    ];
+    const { result, doc, second, results } = await runOneTurn(proj, calls);
+    expect(result.code, result.stderr).toBe(0);
+    expect(doc.toolCalls.map((c: { ok: boolean }) => c.ok)).toEqual(calls.map(() => false));
+    for (const sent of results) expect(sent.content).toMatch(/^refused: /);
+    expect(results[0]!.content).toContain('outside the workspace');
+    expect(results[2]!.content).toContain('symbolic link');
+    expect(second!.rawBody).not.toContain(SECRET);
+    expect(second!.rawBody).not.toContain('root:x:0:0');
+    expect(result.stdout).not.toContain(SECRET);
+    expect(doc.text).toBe('Carrying on.');
+  });
+
+  it('a search or listing of the whole workspace does not follow symlinks out', async () => {
+    const { proj } = await sandbox({ tools: ['list_files', 'search_files'] });
+    const { result, second, results } = await runOneTurn(proj, [
+      { id: 'c1', name: 'search_files', input: { pattern: 'TOP-SECRET' } },
+      { id: 'c2', name: 'list_files', input: { pattern: '**/*.txt' } },
+      { id: 'c3', name: 'search_files', input: { pattern: 'inside' } },
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(second!.rawBody).not.toContain(SECRET);
+    expect(results[2]!.content).toBe('notes.md:1: inside notes');
+    expect(results[1]!.content).not.toContain('secret.txt');
+  });
+
+  it('refuses writes that would leave the workspace, even with --yes: nothing outside changes', async () => {
+    const { proj, outside } = await sandbox({ tools: ['write_file'] });
+    const before = await snapshot(outside);
+    const calls: Call[] = [
+      { id: 'c1', name: 'write_file', input: { path: '../outside/pwned.txt', content: 'x' } },
+      { id: 'c2', name: 'write_file', input: { path: join(outside, 'pwned.txt'), content: 'x' } },
+      { id: 'c3', name: 'write_file', input: { path: 'link-to-secret', content: 'overwritten' } },
+      { id: 'c4', name: 'write_file', input: { path: 'link-to-outside/pwned.txt', content: 'x' } },
+      { id: 'c5', name: 'write_file', input: { path: 'relative-link/new/deep.txt', content: 'x' } },
+      { id: 'c6', name: 'write_file', input: { path: 'inside.txt', content: 'fine' } },
+    ];
+    const { result, doc, results } = await runOneTurn(proj, calls, ['--yes']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(doc.toolCalls.map((c: { ok: boolean }) => c.ok)).toEqual([false, false, false, false, false, true]);
+    for (const sent of results.slice(0, 5)) expect(sent.content).toMatch(/^refused: /);
+    expect(await snapshot(outside)).toEqual(before);
+    expect(await readFile(join(outside, 'secret.txt'), 'utf8')).toBe(`${SECRET}\n`);
+    expect(await readFile(join(proj, 'inside.txt'), 'utf8')).toBe('fine');
+  });
+
+  it('--workspace moves the root the file tools are confined to', async () => {
+    const { root, proj } = await sandbox({ tools: ['read_file', 'write_file'] }, { 'sub/inner.md': 'inner text\n' });
+    const { result, results } = await runOneTurn(proj, [
+      { id: 'c1', name: 'read_file', input: { path: 'inner.md' } },
+      { id: 'c2', name: 'read_file', input: { path: '../notes.md' } },
+      { id: 'c3', name: 'write_file', input: { path: 'made.md', content: 'made' } },
+    ], ['--workspace', 'sub', '--yes']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(results[0]!.content).toBe('inner text\n');
+    expect(results[1]!.content).toMatch(/^refused: .*outside the workspace/);
+    expect(await readFile(join(proj, 'sub', 'made.md'), 'utf8')).toBe('made');
+    await expect(lstat(join(proj, 'made.md'))).rejects.toThrow();
+
+    // A workspace that does not exist is a config error before anything is sent.
+    server.reset();
+    const missing = await loom(['run', 'bot', '--workspace', join(root, 'nope')], proj);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('loom: error: the workspace');
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('approval of write_file and run_command', () => {
+  const WRITE: Call = { id: 'w1', name: 'write_file', input: { path: 'out.md', content: 'written by the model\n' } };
+
+  it('without --yes, allow or a terminal: refused, the refusal reaches the model, the run goes on, nothing is written or run', async () => {
+    const cwd = await agentWorkspace(server, { tools: ['write_file', 'run_command'] });
+    const { result, doc, results } = await runOneTurn(cwd, [WRITE, { id: 'r1', name: 'run_command', input: { command: 'touch ran.txt' } }]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(results[0]!.content).toMatch(/^refused: write_file: out\.md .*needs approval and there is no terminal to ask \(add "write_file" to the agent's "allow" list, or run with --yes\)/);
+    expect(results[1]!.content).toMatch(/^refused: run_command: touch ran\.txt needs approval/);
+    expect(doc).toMatchObject({ ok: true, text: 'Carrying on.', toolCalls: [{ name: 'write_file', ok: false }, { name: 'run_command', ok: false }] });
+    await expect(lstat(join(cwd, 'out.md'))).rejects.toThrow();
+    await expect(lstat(join(cwd, 'ran.txt'))).rejects.toThrow();
+    expect(result.stderr).toContain('loom: write_file failed: refused');
+  });
+
+  it('--yes approves: the file is written and the command runs', async () => {
+    const cwd = await agentWorkspace(server, { tools: ['write_file', 'run_command'] });
+    const { result, results } = await runOneTurn(cwd, [WRITE, { id: 'r1', name: 'run_command', input: { command: 'echo hi there' } }], ['--yes']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(join(cwd, 'out.md'), 'utf8')).toBe('written by the model\n');
+    expect(results[0]!.content).toMatch(/out\.md/);
+    expect(results[1]!.content).toContain('hi there');
+  });
+
+  it('allow: ["write_file"] approves writes, not commands', async () => {
+    const cwd = await agentWorkspace(server, { tools: ['write_file', 'run_command'], allow: ['write_file'] });
+    const { result, doc } = await runOneTurn(cwd, [WRITE, { id: 'r1', name: 'run_command', input: { command: 'touch ran.txt' } }]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(join(cwd, 'out.md'), 'utf8')).toBe('written by the model\n');
+    expect(doc.toolCalls).toEqual([{ name: 'write_file', ok: true }, { name: 'run_command', ok: false }]);
+    await expect(lstat(join(cwd, 'ran.txt'))).rejects.toThrow();
+  });
+
+  it('allow: ["run_command:echo hi"] approves "echo hi there" but not "echo hix" or "echo"', async () => {
+    const cwd = await agentWorkspace(server, { tools: ['run_command'], allow: ['run_command:echo hi'] });
+    const { result, doc, results } = await runOneTurn(cwd, [
+      { id: 'r1', name: 'run_command', input: { command: 'echo hi there' } },
+      { id: 'r2', name: 'run_command', input: { command: 'echo hix' } },
+      { id: 'r3', name: 'run_command', input: { command: 'echo' } },
+      { id: 'r4', name: 'run_command', input: { command: 'echo hi' } },
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(doc.toolCalls).toEqual([
+      { name: 'run_command', ok: true },
+      { name: 'run_command', ok: false },
+      { name: 'run_command', ok: false },
+      { name: 'run_command', ok: true },
+    ]);
+    expect(results[0]!.content).toContain('hi there');
+    expect(results[1]!.content).toMatch(/^refused: run_command: echo hix needs approval/);
+    expect(results[2]!.content).toMatch(/^refused: /);
+  });
+
+  it('--jsonl shows the refusal as a tool_result with ok false', async () => {
+    const cwd = await agentWorkspace(server, { tools: ['write_file'] });
+    server.enqueue(OPENAI_PATH, oai.toolTurn([WRITE]), oai.textTurn('ok'));
+    const result = await loom(['run', 'bot', '--jsonl'], cwd);
+    expect(result.code).toBe(0);
+    const refusal = jsonLines(result.stdout).find((e) => e.type === 'tool_result');
+    expect(refusal).toMatchObject({ id: 'w1', name: 'write_file', ok: false });
+    expect(refusal!.output).toMatch(/^refused: /);
+  });
+});
