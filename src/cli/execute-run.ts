@@ -99,6 +99,7 @@ function dryRunView(plan: RunPlan) {
       type: step.provider.type,
       model: step.model,
       baseUrl: step.provider.baseUrl ?? null,
+      keySet: step.provider.apiKey !== undefined,
       keySource: step.provider.keySource,
       retry: step.retry,
       timeoutMs: step.timeoutMs,
