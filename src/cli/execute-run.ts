@@ -2,10 +2,9 @@ import { buildPlan, type RunFlags } from '../config/build-plan.js';
 import type { LoadedAgent, LoadedProject } from '../config/load.js';
 import { isLoomError } from '../errors.js';
 import type { RunPlan, ToolPlan } from '../engine/plan.js';
-import type { Spinner } from '../output/spinner.js';
 import { withoutSecrets } from '../output/redact.js';
 import type { ToolSet } from '../tools/index.js';
-import { approvalPrompt } from './approval-prompt.js';
+import { approvalPrompt, holdableSpinner, type HoldableSpinner } from './approval-prompt.js';
 import { runPlan } from '../engine/run.js';
 import { renderRun, type OutputMode } from '../output/render-run.js';
 import { stateDir } from '../state/paths.js';
@@ -36,7 +35,7 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
   }
 
   const time = new Date();
-  let spinner: Spinner | undefined;
+  let spinner: HoldableSpinner | undefined;
   let tools: ToolSet | undefined;
   try {
     tools = plan.tools ? await startTools(ctx, plan.tools, options.yes === true, () => spinner) : undefined;
@@ -48,7 +47,7 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
   let outcome;
   try {
     const events = runPlan(plan, { signal: ctx.signal, streamsToUser: mode !== 'json', tools });
-    outcome = await renderRun(events, ctx.io, mode, ctx.env, { structured: plan.request.responseSchema !== undefined, onSpinner: (started) => (spinner = started) });
+    outcome = await renderRun(events, ctx.io, mode, ctx.env, { structured: plan.request.responseSchema !== undefined, onSpinner: (started) => (spinner = holdableSpinner(started)) });
   } finally {
     await tools?.close();
   }
@@ -73,7 +72,7 @@ export function failBeforeRun(ctx: CommandContext, json: boolean, agent: string 
 }
 
 /** Starts the agent's tools; MCP servers start here, and only for agents that have them. */
-async function startTools(ctx: CommandContext, plan: ToolPlan, yes: boolean, spinner: () => Spinner | undefined): Promise<ToolSet> {
+async function startTools(ctx: CommandContext, plan: ToolPlan, yes: boolean, spinner: () => HoldableSpinner | undefined): Promise<ToolSet> {
   const { createToolSet } = await import('../tools/index.js');
   return createToolSet({
     builtins: plan.builtins,

@@ -29,13 +29,13 @@ const RETRY_REASONS: Record<string, string> = {
 export interface RenderOptions {
   /** The run has an output schema: text mode prints the validated JSON, pretty, not the stream. */
   structured?: boolean;
-  /** Told the spinner once it runs, so an approval prompt can pause it. */
-  onSpinner?: (spinner: Spinner) => void;
+  /** Told the spinner once it runs, so an approval prompt can pause it; may hand back a wrapper to use instead. */
+  onSpinner?: (spinner: Spinner) => Spinner | void;
 }
 
 export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode: OutputMode, env: Readonly<Record<string, string | undefined>>, options: RenderOptions = {}): Promise<RunOutcome> {
-  const spinner = mode === 'text' ? await startSpinner(io, 'waiting for the model…', { json: false, env }) : await startSpinner(io, '', { json: true, env });
-  options.onSpinner?.(spinner);
+  const started = mode === 'text' ? await startSpinner(io, 'waiting for the model…', { json: false, env }) : await startSpinner(io, '', { json: true, env });
+  const spinner = options.onSpinner?.(started) ?? started;
   let endsWithNewline = true;
   let wroteText = false;
   const line = (event: unknown) => io.out(`${JSON.stringify(io.redactor.redactValue(event))}\n`);

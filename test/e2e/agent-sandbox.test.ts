@@ -2,11 +2,13 @@
  * Issue 5 end to end: what the model may not do. Failing tools, arguments that fail the schema,
  * paths that leave the workspace (`..`, absolute, symlinks) and calls that need approval all go
  * back to the model as error results, and the run goes on. Nothing outside the workspace is read
- * (its content never reaches the next request) or written.
+ * (its content never reaches the next request) or written. On a terminal, the y/n question.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { lstat, readdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LOOM_BIN } from '../support/cli.js';
 import { FakeProviderServer } from '../support/fake-provider-server.js';
 import { makeWorkspace } from '../support/workspace.js';
 import { DIALECTS, agentWorkspace, dialect, type Call } from './agent-helpers.js';
@@ -260,5 +262,79 @@ describe('approval of write_file and run_command', () => {
     const refusal = jsonLines(result.stdout).find((e) => e.type === 'tool_result');
     expect(refusal).toMatchObject({ id: 'w1', name: 'write_file', ok: false });
     expect(refusal!.output).toMatch(/^refused: /);
+  });
+});
+
+/** util-linux `script` runs the CLI on a pseudo-terminal; its stdin is typed into the terminal. */
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+/** Runs `loom run bot` on a terminal; types `keys` once the question shows. Resolves with the screen, ANSI codes removed. */
+function onTerminal(cwd: string, keys: string): Promise<{ screen: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    // The shell ignores Ctrl-C (a no-op trap, reset for the CLI it starts), so it still prints EXIT.
+    const child = spawn('script', ['-qec', 'trap : INT; stty cols 120; "$LOOM_BIN" run bot; echo "EXIT=$?"', '/dev/null'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd, XDG_CONFIG_HOME: `${cwd}/.xdg-config`, XDG_STATE_HOME: `${cwd}/.xdg-state`, LOOM_BIN },
+    });
+    let screen = '';
+    let typed = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.stdout.setEncoding('utf8').on('data', (data: string) => {
+      screen += data;
+      if (!typed && screen.includes('[y/N] ')) {
+        typed = true;
+        // Give the spinner time to redraw over the question, were it still running.
+        setTimeout(() => child.stdin.write(keys), 300);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      const plain = screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+      resolve({ screen: plain, code: Number(/EXIT=(\d+)/.exec(plain)?.[1] ?? NaN) });
+    });
+  });
+}
+
+describe.skipIf(!hasScript)('approval on a terminal', () => {
+  /** A scripted mock asking to write out.md, then answering. */
+  const scripted = () =>
+    makeWorkspace({
+      'loom.config.json': { defaultProvider: 'scripted', providers: { scripted: { type: 'mock', script: 'replies.json' } } },
+      'agents/bot/config.json': { prompt: 'Write it.', tools: ['write_file'] },
+      'replies.json': [{ toolCalls: [{ id: 'w1', name: 'write_file', input: { path: 'out.md', content: 'hi\n' } }] }, 'Done.'],
+    });
+
+  it('asks after the call\'s notice, with no spinner drawn over the question; y writes the file', async () => {
+    const cwd = await scripted();
+    const { screen, code } = await onTerminal(cwd, 'y\n');
+    expect(code).toBe(0);
+    expect(await readFile(join(cwd, 'out.md'), 'utf8')).toBe('hi\n');
+    const notice = screen.indexOf('loom: write_file {"path":"out.md","content":"hi\\n"}');
+    const question = screen.indexOf('loom: allow write_file: out.md (3 bytes)? [y/N] ');
+    expect(notice).toBeGreaterThanOrEqual(0);
+    expect(question).toBeGreaterThan(notice);
+    // Nothing between the question and the typed answer: the spinner was held still.
+    expect(screen.slice(question)).toMatch(/^loom: allow write_file: out\.md \(3 bytes\)\? \[y\/N\] y\n/);
+    expect(screen).toContain('Done.');
+  });
+
+  it('n refuses: the refusal goes to the model, the run goes on, nothing is written', async () => {
+    const cwd = await scripted();
+    const { screen, code } = await onTerminal(cwd, 'n\n');
+    expect(code).toBe(0);
+    expect(screen).toContain('loom: write_file failed: refused: the user did not approve write_file: out.md (3 bytes)');
+    expect(screen).toContain('Done.');
+    await expect(lstat(join(cwd, 'out.md'))).rejects.toThrow();
+  });
+
+  it('Ctrl-C at the question interrupts the run: exit 130, nothing written', async () => {
+    const cwd = await scripted();
+    const { screen, code } = await onTerminal(cwd, '\u0003');
+    expect(code, screen).toBe(130);
+    expect(screen).toContain('loom: error: interrupted');
+    expect(screen).not.toContain('Done.');
+    await expect(lstat(join(cwd, 'out.md'))).rejects.toThrow();
   });
 });
