@@ -86,6 +86,14 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
       hint: `add "pricing": { "${primary.model}": { "input": <USD per 1M>, "output": <USD per 1M> } } to providers.${primary.provider.name}`,
     });
   }
+  // A fallback without a price would spend what the budget cannot count: it is skipped, with a notice.
+  if (maxCost !== null) {
+    for (const entry of fallbacks) {
+      if (!entry.unusable && !priceFor(entry.provider.type, entry.model, entry.provider.pricing, entry.provider.name)) {
+        entry.unusable = `no price known for ${entry.model}, and the run has a budget (add "pricing" to providers.${entry.provider.name})`;
+      }
+    }
+  }
 
   return {
     agent: agent?.name ?? null,

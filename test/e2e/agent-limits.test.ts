@@ -5,7 +5,7 @@
  * price is refused before anything is sent.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeProviderServer } from '../support/fake-provider-server.js';
+import { FakeProviderServer, openaiWire } from '../support/fake-provider-server.js';
 import { agentWorkspace, dialect, type Call } from './agent-helpers.js';
 import { jsonLines, logLines, loom, OPENAI_PATH } from './run-helpers.js';
 
@@ -147,6 +147,31 @@ describe('budgets', () => {
     expect(result.stderr).toMatch(/loom: error: a budget needs prices, and the price of unpriced-model on oai is unknown\nhint: add "pricing": \{ "unpriced-model": .* to providers\.oai/);
     // A usage or config error writes no log line.
     expect(await logLines(cwd)).toEqual([]);
+  });
+
+  it('a fallback whose price is unknown is skipped under a budget (with a notice), so the budget cannot go unenforced', async () => {
+    const project = {
+      ...priced(1, 1),
+      fallback: ['compat'],
+      providers: { ...priced(1, 1).providers, compat: { type: 'openai-compatible', baseUrl: `${server.url}/v1`, model: 'unpriced-model', apiKey: '${COMPAT_TEST_KEY}' } },
+    };
+    const cwd = await agentWorkspace(server, { tools: ['list_files'], maxCost: 1 }, {}, project);
+    server.route(OPENAI_PATH, () => openaiWire.error(503, 'down'));
+    const result = await loom(['run', 'bot', '--json'], cwd);
+    expect(result.code).toBe(1);
+    // retries: 2 → three requests to the primary; none to the unpriced fallback.
+    expect(server.requestsTo(OPENAI_PATH).map((r) => r.body.model)).toEqual(['house-model', 'house-model', 'house-model']);
+    expect(result.stderr).toContain('loom: skipping fallback compat: no price known for unpriced-model, and the run has a budget');
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'provider_unavailable' } });
+
+    // Without a budget the same fallback is used.
+    server.reset();
+    const noBudget = await agentWorkspace(server, { tools: ['list_files'] }, {}, project);
+    let calls = 0;
+    server.route(OPENAI_PATH, (request) => (++calls <= 3 ? openaiWire.error(503, 'down') : oai.textTurn(`answered by ${request.body.model}`)));
+    const fallback = await loom(['run', 'bot', '--json'], noBudget);
+    expect(fallback.code, fallback.stderr).toBe(0);
+    expect(JSON.parse(fallback.stdout)).toMatchObject({ provider: 'compat', text: 'answered by unpriced-model', costUsd: null });
   });
 
   it('the mock preset is priced at 0: a budget is accepted', async () => {
