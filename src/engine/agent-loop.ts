@@ -53,7 +53,7 @@ export async function runAgentLoop(
         hint: 'raise --max-steps or "maxSteps" in the agent config',
       });
     }
-    budget.beforeTurn(price(turns.current), plan.request.system, messages);
+    budget.beforeTurn(price(turns.current), plan.request.system, messages, [tools?.specs, plan.request.responseSchema]);
     // Structured output is printed once it is valid, so its text never streams to the user.
     const { output, step } = await turns.turn(messages, tools?.specs, validator === undefined);
     progress.steps++;

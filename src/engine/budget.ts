@@ -13,6 +13,8 @@ const CHARS_PER_TOKEN = 4;
 export class Budget {
   private spent = 0;
   private lastOutputTokens = 0;
+  /** The size of what every request repeats, measured once. */
+  private fixedCharacters: number | undefined;
 
   constructor(readonly maxCost: number | null) {}
 
@@ -20,10 +22,17 @@ export class Budget {
     return this.spent;
   }
 
-  /** Throws `budget_exceeded` when the next turn would likely pass the budget. */
-  beforeTurn(price: ModelPrice | null, system: string | undefined, messages: readonly Message[]): void {
+  /**
+   * Throws `budget_exceeded` when the next turn would likely pass the budget. `fixed` is what
+   * every request carries besides the conversation (tool definitions, the output schema).
+   */
+  beforeTurn(price: ModelPrice | null, system: string | undefined, messages: readonly Message[], fixed: readonly unknown[] = []): void {
     if (this.maxCost === null || price === null) return;
-    const characters = (system?.length ?? 0) + messages.reduce((sum, message) => sum + message.content.length + JSON.stringify('toolCalls' in message ? (message.toolCalls ?? []) : []).length, 0);
+    this.fixedCharacters ??= fixed.reduce<number>((sum, value) => sum + (value === undefined ? 0 : JSON.stringify(value).length), 0);
+    const characters =
+      this.fixedCharacters +
+      (system?.length ?? 0) +
+      messages.reduce((sum, message) => sum + message.content.length + JSON.stringify('toolCalls' in message ? (message.toolCalls ?? []) : []).length, 0);
     const estimate = this.spent + ((characters / CHARS_PER_TOKEN) * price.input + this.lastOutputTokens * price.output) / 1_000_000;
     if (estimate > this.maxCost) {
       throw new LoomError('budget_exceeded', `the next turn would pass the budget of $${this.maxCost} (spent $${round(this.spent)}, next turn about $${round(estimate - this.spent)})`, {

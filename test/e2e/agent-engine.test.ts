@@ -159,14 +159,32 @@ describe('a fallback in the middle of a tool loop', () => {
 });
 
 describe('budgets in-process', () => {
-  const pricedStep = (name: string): PlannedProvider => ({ ...step(name), provider: { ...config(name), pricing: { [`${name}-model`]: { input: 1_000_000, output: 1_000_000 } } } });
+  const pricedStep = (name: string): PlannedProvider => ({ ...step(name), provider: { ...config(name), pricing: { [`${name}-model`]: { input: 1, output: 1 } } } });
 
-  it('maxCost with a price of $1 a token: a turn of 3 tokens passes a $2 budget and stops the run after it', async () => {
+  it('maxCost with a price of $1 per 1M tokens: a turn of 3M tokens passes a $2 budget and stops the run after it', async () => {
     const tools = await realTools({});
     const { last, providers } = await run(plan({ chain: [pricedStep('a')], maxCost: 2, request: { messages: [{ role: 'user', content: 'x' }] } }), {
-      a: [{ toolCalls: [{ id: 'l', name: 'list_files' }], usage: { inputTokens: 1, outputTokens: 2 } }, { text: 'never' }],
+      a: [{ toolCalls: [{ id: 'l', name: 'list_files' }], usage: { inputTokens: 1_000_000, outputTokens: 2_000_000 } }, { text: 'never' }],
     }, tools);
     expect(last).toMatchObject({ type: 'error', error: { code: 'budget_exceeded' }, costUsd: 3, steps: 1, toolCalls: [] });
     expect(providers.a!.calls).toHaveLength(1);
+  });
+
+  it('the estimate before a turn counts what every request carries besides the conversation: the tool definitions and the output schema', async () => {
+    const cheap = (name: string): PlannedProvider => ({ ...step(name), provider: { ...config(name), pricing: { [`${name}-model`]: { input: 10, output: 10 } } } });
+    // 400,000 characters ≈ 100,000 tokens ≈ $1 at $10 per 1M: past a $0.5 budget before anything is sent.
+    const { set } = gatedTools([]);
+    const bigTools: ToolSet = { ...set, specs: [{ name: 'huge', description: 'x'.repeat(400_000), parameters: { type: 'object' } }] };
+    const withTools = await run(plan({ chain: [cheap('a')], maxCost: 0.5 }), { a: [{ text: 'never' }] }, bigTools);
+    expect(withTools.last).toMatchObject({ type: 'error', error: { code: 'budget_exceeded' }, steps: 0 });
+    expect(withTools.providers.a?.calls ?? []).toHaveLength(0);
+
+    const bigSchema = { type: 'object', description: 'y'.repeat(400_000) };
+    const withSchema = await run(plan({ chain: [cheap('a')], maxCost: 0.5, request: { messages: [{ role: 'user', content: 'x' }], responseSchema: bigSchema } }), { a: [{ text: '{}' }] }, undefined);
+    expect(withSchema.last).toMatchObject({ type: 'error', error: { code: 'budget_exceeded' }, steps: 0 });
+
+    // The same run with a budget that covers it goes ahead.
+    const fine = await run(plan({ chain: [cheap('a')], maxCost: 2 }), { a: [{ text: 'sent' }] }, bigTools);
+    expect(fine.last).toMatchObject({ type: 'done', text: 'sent' });
   });
 });
