@@ -61,7 +61,7 @@ export async function runAgentLoop(
     progress.text = output.text;
     if (output.text !== '') progress.lastText = output.text;
     addUsage(progress, step, output.usage);
-    budget.afterTurn(output.usage ? costUsd(output.usage, price(step)) : null, output.usage ?? { inputTokens: 0, outputTokens: 0 });
+    budget.afterTurn(price(step), output.usage, output.text.length + (output.toolCalls.length > 0 ? JSON.stringify(output.toolCalls).length : 0));
 
     const next: NextStep =
       output.toolCalls.length > 0 && tools

@@ -1,5 +1,6 @@
 import type { ModelPrice } from '../config/types.js';
 import { LoomError } from '../errors.js';
+import { costUsd } from '../providers/pricing.js';
 import type { Message, Usage } from '../providers/types.js';
 
 /** A rough token count for text: about four characters a token across the major tokenizers. */
@@ -13,6 +14,8 @@ const CHARS_PER_TOKEN = 4;
 export class Budget {
   private spent = 0;
   private lastOutputTokens = 0;
+  /** The input of the latest turn, estimated before it was sent. */
+  private inputTokensEstimate = 0;
   /** The size of what every request repeats, measured once. */
   private fixedCharacters: number | undefined;
 
@@ -33,7 +36,8 @@ export class Budget {
       this.fixedCharacters +
       (system?.length ?? 0) +
       messages.reduce((sum, message) => sum + message.content.length + JSON.stringify('toolCalls' in message ? (message.toolCalls ?? []) : []).length, 0);
-    const estimate = this.spent + ((characters / CHARS_PER_TOKEN) * price.input + this.lastOutputTokens * price.output) / 1_000_000;
+    this.inputTokensEstimate = characters / CHARS_PER_TOKEN;
+    const estimate = this.spent + (this.inputTokensEstimate * price.input + this.lastOutputTokens * price.output) / 1_000_000;
     if (estimate > this.maxCost) {
       throw new LoomError('budget_exceeded', `the next turn would pass the budget of $${this.maxCost} (spent $${round(this.spent)}, next turn about $${round(estimate - this.spent)})`, {
         hint: 'raise --max-cost or "maxCost", or lower maxSteps',
@@ -41,10 +45,15 @@ export class Budget {
     }
   }
 
-  /** Records a finished turn; throws `budget_exceeded` when it passed the budget. */
-  afterTurn(cost: number | null, usage: Usage): void {
-    this.spent += cost ?? 0;
-    this.lastOutputTokens = usage.outputTokens;
+  /**
+   * Records a finished turn; throws `budget_exceeded` when it passed the budget. A provider that
+   * reports no usage does not make the turn free: it is counted as estimated (the request's size
+   * measured before it, the answer's length).
+   */
+  afterTurn(price: ModelPrice | null, usage: Usage | null, answerCharacters: number): void {
+    const tokens = usage ?? { inputTokens: this.inputTokensEstimate, outputTokens: answerCharacters / CHARS_PER_TOKEN };
+    this.spent += costUsd(tokens, price) ?? 0;
+    this.lastOutputTokens = tokens.outputTokens;
     if (this.maxCost !== null && this.spent > this.maxCost) {
       throw new LoomError('budget_exceeded', `the run spent $${round(this.spent)}, more than its budget of $${this.maxCost}`, { hint: 'raise --max-cost or "maxCost"' });
     }

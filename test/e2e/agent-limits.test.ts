@@ -127,6 +127,18 @@ describe('budgets', () => {
     expect(doc.error.message).toMatch(/^the next turn would pass the budget of \$0\.3 \(spent \$0\.010, next turn about \$0\.5\d*\)/);
   });
 
+  it('a server that reports no usage does not make turns free: they count as estimated, and the budget still stops the run', async () => {
+    // $100 per 1M output tokens: a 40,000-character answer is about 10,000 tokens, about $1.
+    const compat = { providers: { compat: { type: 'openai-compatible', baseUrl: `${server.url}/v1`, model: 'house-model', pricing: { 'house-model': { input: 0, output: 100 } } } } };
+    const cwd = await agentWorkspace(server, { provider: 'compat', maxCost: 0.5 }, {}, compat);
+    server.enqueue(OPENAI_PATH, openaiWire.sse(openaiWire.chunks({ text: ['word '.repeat(8000)], usage: null })));
+    const result = await loom(['run', 'bot', '--json'], cwd);
+    expect(result.code).toBe(1);
+    const doc = JSON.parse(result.stdout);
+    expect(doc).toMatchObject({ ok: false, error: { code: 'budget_exceeded' }, usage: null, costUsd: null, steps: 1 });
+    expect(doc.error.message).toMatch(/^the run spent \$1\.0, more than its budget of \$0\.5/);
+  });
+
   it('a run that stays under the budget succeeds, with its cost in --json', async () => {
     const cwd = await agentWorkspace(server, { tools: ['list_files'] }, {}, { ...priced(1, 1), maxCost: 1 });
     server.enqueue(OPENAI_PATH, oai.toolTurn([LIST], undefined, { input: 100_000, output: 100 }), oai.textTurn('Cheap.', { input: 100_000, output: 100 }));
