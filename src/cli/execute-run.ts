@@ -8,7 +8,7 @@ import { approvalPrompt, holdableSpinner, type HoldableSpinner } from './approva
 import { runPlan } from '../engine/run.js';
 import { renderRun, type OutputMode } from '../output/render-run.js';
 import { stateDir } from '../state/paths.js';
-import { appendRunLog, logEntry } from '../state/run-log.js';
+import { appendRunLog, logEntry, type RunLogEntry } from '../state/run-log.js';
 import type { CommandContext } from './context.js';
 
 export interface RunCommandOptions {
@@ -41,7 +41,12 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
     tools = plan.tools ? await startTools(ctx, plan.tools, options.yes === true, () => spinner) : undefined;
   } catch (error) {
     // A missing workspace or an MCP server that does not start: nothing was sent, and a --json
-    // caller still gets its one document.
+    // caller still gets its one document. Ctrl-C while servers start is a run interrupted: logged.
+    if (isLoomError(error) && error.code === 'interrupted') {
+      const [primary] = plan.chain;
+      const partial = { agent: plan.agent, provider: primary?.provider.name ?? '', model: primary?.model ?? '', durationMs: Date.now() - time.getTime() };
+      await writeLog(ctx, project, logEntry({ time, input: plan.input, keepText: plan.log, failure: { code: error.code, message: error.message, provider: null, status: null, partial } }));
+    }
     failBeforeRun(ctx, mode === 'json', plan.agent, error);
   }
   let outcome;
@@ -51,13 +56,16 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
   } finally {
     await tools?.close();
   }
-  const entry = logEntry({ time, input: plan.input, keepText: plan.log, result: outcome.result, failure: outcome.failure });
+  await writeLog(ctx, project, logEntry({ time, input: plan.input, keepText: plan.log, result: outcome.result, failure: outcome.failure }));
+  return outcome.exitCode;
+}
+
+async function writeLog(ctx: CommandContext, project: LoadedProject, entry: RunLogEntry): Promise<void> {
   try {
     await appendRunLog(stateDir(project, ctx.env), ctx.io.redactor.redactValue(entry));
   } catch (error) {
     ctx.io.warn(`could not write the run log: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return outcome.exitCode;
 }
 
 /**

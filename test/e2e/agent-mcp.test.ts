@@ -144,6 +144,21 @@ describe('MCP servers live only as long as the run', () => {
     expect(server.requestsTo(OPENAI_PATH)).toHaveLength(1);
   });
 
+  it('after Ctrl-C while a server is still starting: exit 130, nothing sent, the server gone, the run logged as interrupted', async () => {
+    const marker = randomUUID();
+    const cwd = await agentWorkspace(server, { mcpServers: { mute: { command: process.execPath, args: [CUSTOM, '--silent'], env: { LOOM_TEST_MARKER: marker } } } });
+    const live = spawnLoom(['run', 'bot', '--json'], cwd);
+    await until(() => pidsWithMarker(marker).length === 1);
+    const [pid] = pidsWithMarker(marker);
+    live.child.kill('SIGINT');
+    const result = await live.done;
+    expect(result.code).toBe(130);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, agent: 'bot', error: { code: 'interrupted' } });
+    expect(server.requests).toHaveLength(0);
+    expect(alive(pid!)).toBe(false);
+    expect((await logLines(cwd))[0]).toMatchObject({ ok: false, agent: 'bot', provider: 'oai', error: { code: 'interrupted' }, steps: 0 });
+  });
+
   it('a server that crashes during a call: the failure goes back to the model and the run goes on', async () => {
     const cwd = await agentWorkspace(server, { mcpServers: { custom: { command: process.execPath, args: [CUSTOM] } } });
     server.enqueue(OPENAI_PATH, oai.toolTurn([{ id: 'c', name: 'custom__crash', input: {} }]), oai.toolTurn([{ id: 'd', name: 'custom__dotted_name', input: {} }]), oai.textTurn('Coped.'));
