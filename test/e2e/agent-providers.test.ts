@@ -6,10 +6,10 @@
  * steps and tool calls.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeProviderServer, openaiWire, type SseEvent } from '../support/fake-provider-server.js';
+import { anthropicWire, FakeProviderServer, geminiWire, json, openaiWire, type SseEvent } from '../support/fake-provider-server.js';
 import { makeWorkspace } from '../support/workspace.js';
-import { DIALECTS, agentWorkspace, dialect, openaiWholeToolTurn, type Call } from './agent-helpers.js';
-import { jsonLines, logLines, loom, OPENAI_PATH } from './run-helpers.js';
+import { DIALECTS, GEMINI_MODEL, agentWorkspace, dialect, openaiWholeToolTurn, type Call } from './agent-helpers.js';
+import { geminiWhole, jsonLines, logLines, loom, OPENAI_PATH } from './run-helpers.js';
 
 let server: FakeProviderServer;
 beforeAll(async () => {
@@ -180,6 +180,68 @@ describe('OpenAI specifics', () => {
       { id: 'call_list_2', content: 'src/a.ts\nsrc/b.ts' },
     ]);
     expect(JSON.parse(result.stdout)).toMatchObject({ steps: 3, attempts: 3, toolCalls: [{ name: 'read_file', ok: true }, { name: 'list_files', ok: true }] });
+  });
+});
+
+describe('non-streamed tool turns (--no-stream) on Anthropic and Gemini', () => {
+  it('Anthropic: a whole message with tool_use blocks; the results go back as tool_result blocks', async () => {
+    const cwd = await agentWorkspace(server, { ...AGENT, provider: 'claude' }, FILES);
+    const claude = dialect('claude');
+    server.enqueue(claude.path, json(anthropicWire.message({ content: [{ type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'notes.md' } }] })), json(anthropicWire.message({ content: [{ type: 'text', text: 'Whole.' }] })));
+    const result = await loom(['run', 'bot', '--no-stream', '--json'], cwd);
+    expect(result.code, result.stderr).toBe(0);
+    const [first, second] = server.requestsTo(claude.path);
+    expect(first!.body.stream).toBeUndefined();
+    expect(claude.sentResults(second!.body)).toEqual([{ id: 'toolu_1', content: 'hi from notes\n', isError: false }]);
+    expect(JSON.parse(result.stdout)).toMatchObject({ text: 'Whole.', steps: 2, toolCalls: [{ name: 'read_file', ok: true }] });
+  });
+
+  it('Gemini: generateContent with a functionCall; the result goes back as a functionResponse', async () => {
+    const cwd = await agentWorkspace(server, { ...AGENT, provider: 'gem' }, FILES);
+    const path = geminiWhole(GEMINI_MODEL);
+    server.enqueue(path, json(geminiWire.response({ parts: [{ functionCall: { name: 'read_file', args: { path: 'notes.md' } } }] })), json(geminiWire.response({ parts: [{ text: 'Whole.' }] })));
+    const result = await loom(['run', 'bot', '--no-stream', '--json'], cwd);
+    expect(result.code, result.stderr).toBe(0);
+    expect(dialect('gem').sentResults(server.requestsTo(path)[1]!.body)).toEqual([{ id: null, name: 'read_file', content: 'hi from notes\n', isError: false }]);
+    expect(JSON.parse(result.stdout)).toMatchObject({ text: 'Whole.', steps: 2 });
+  });
+});
+
+describe('what a provider needs back with its tool calls', () => {
+  it('Gemini 3: the call\'s id and thoughtSignature go back with the call, and the id with its functionResponse', async () => {
+    const cwd = await agentWorkspace(server, { ...AGENT, provider: 'gem' }, FILES);
+    const gem = dialect('gem');
+    server.enqueue(
+      gem.path,
+      geminiWire.sse(geminiWire.chunks([[{ functionCall: { id: 'fc-42', name: 'read_file', args: { path: 'notes.md' } }, thoughtSignature: 'c2lnbmF0dXJl' }]])),
+      gem.textTurn('Signed.'),
+    );
+    const result = await loom(['run', 'bot', '--json'], cwd);
+    expect(result.code, result.stderr).toBe(0);
+    const body = server.requestsTo(gem.path)[1]!.body;
+    expect(body.contents[1]).toEqual({ role: 'model', parts: [{ functionCall: { id: 'fc-42', name: 'read_file', args: { path: 'notes.md' } }, thoughtSignature: 'c2lnbmF0dXJl' }] });
+    expect(body.contents[2]).toEqual({ role: 'user', parts: [{ functionResponse: { id: 'fc-42', name: 'read_file', response: { output: 'hi from notes\n' } } }] });
+  });
+
+  it('Anthropic with thinking: the thinking block (and its signature) goes back before the tool_use', async () => {
+    const cwd = await agentWorkspace(server, { ...AGENT, provider: 'claude' }, FILES);
+    const claude = dialect('claude');
+    server.enqueue(
+      claude.path,
+      anthropicWire.sse(anthropicWire.events({ blocks: [{ type: 'thinking', thinking: ['I should ', 'read the notes.'], signature: 'sig-abc' }, { type: 'tool_use', id: 'toolu_9', name: 'read_file', json: ['{"path":', '"notes.md"}'] }] })),
+      claude.textTurn('Thought it through.'),
+    );
+    const result = await loom(['run', 'bot', '--json'], cwd);
+    expect(result.code, result.stderr).toBe(0);
+    const body = server.requestsTo(claude.path)[1]!.body;
+    expect(body.messages[1]).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: 'I should read the notes.', signature: 'sig-abc' },
+        { type: 'tool_use', id: 'toolu_9', name: 'read_file', input: { path: 'notes.md' } },
+      ],
+    });
+    expect(JSON.parse(result.stdout).text).toBe('Thought it through.');
   });
 });
 
