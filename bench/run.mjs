@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, each figure a ratio to a baseline measured in the same run
 // (or, for latencies, an absolute median against its goal).
+import { benchAgentLoop } from './agent-loop.mjs';
 import { benchRetry } from './retry.mjs';
 import { benchRoundTrip } from './round-trip.mjs';
 import { benchStartup } from './startup.mjs';
@@ -7,3 +8,4 @@ import { benchStartup } from './startup.mjs';
 benchStartup();
 await benchRoundTrip();
 await benchRetry();
+await benchAgentLoop();
