@@ -82,7 +82,7 @@ export function failBeforeRun(ctx: CommandContext, json: boolean, agent: string 
 /** Starts the agent's tools; MCP servers start here, and only for agents that have them. */
 async function startTools(ctx: CommandContext, plan: ToolPlan, yes: boolean, spinner: () => HoldableSpinner | undefined): Promise<ToolSet> {
   const { createToolSet } = await import('../tools/index.js');
-  return createToolSet({
+  const tools = await createToolSet({
     builtins: plan.builtins,
     mcpServers: plan.mcpServers,
     workspace: plan.workspace,
@@ -95,6 +95,16 @@ async function startTools(ctx: CommandContext, plan: ToolPlan, yes: boolean, spi
     env: withoutSecrets(ctx.env),
     signal: ctx.signal,
   });
+  // A tool result goes to the model's provider: a key it holds (`read_file .env`, `env`) must
+  // not, any more than it may reach the terminal.
+  return {
+    specs: tools.specs,
+    close: () => tools.close(),
+    call: async (call, signal) => {
+      const result = await tools.call(call, signal);
+      return { ...result, output: ctx.io.redactor.redact(result.output) };
+    },
+  };
 }
 
 /** The provider chain and the request: what would be sent, and to whom (keys are redacted on output). */

@@ -1,6 +1,6 @@
 /**
  * The files below a directory of the workspace, in a stable order, for list_files and
- * search_files. `.git` and `node_modules` are skipped. A symbolic link is listed only when its
+ * search_files. `.git`, `node_modules` and `.loom` are skipped. A symbolic link is listed only when its
  * real path is inside the workspace, and only a link to a file (links to directories are not
  * entered: no loops, no second copy of a tree).
  */
@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { LIMITS } from './limits.js';
 import { isInside } from './sandbox.js';
 
-export const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
+// `.loom` holds Loom's own run log (past inputs and answers) and cache: not the project's files.
+export const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', '.loom']);
 
 export interface WalkedFile {
   /** Real path to open. */

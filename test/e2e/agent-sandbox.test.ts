@@ -338,3 +338,19 @@ describe.skipIf(!hasScript)('approval on a terminal', () => {
     await expect(lstat(join(cwd, 'out.md'))).rejects.toThrow();
   });
 });
+
+describe('keys in what tools read', () => {
+  it('a key in a file the model reads (.env) reaches neither the model nor the terminal; .loom/ is not listed', async () => {
+    const planted = 'sk-test-planted-in-dotenv-0123456789';
+    const cwd = await agentWorkspace(server, { tools: ['read_file', 'list_files'] }, { '.env': `MY_SERVICE_TOKEN=${planted}\n`, '.loom/runs.jsonl': '{}\n' });
+    const { result, results } = await runOneTurn(cwd, [
+      { id: 'call_1', name: 'read_file', input: { path: '.env' } },
+      { id: 'call_2', name: 'list_files', input: {} },
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(results[0]?.content).toBe('MY_SERVICE_TOKEN=[redacted]\n');
+    expect(results[1]?.content).not.toContain('.loom');
+    expect(JSON.stringify(server.requests.map((request) => request.body))).not.toContain(planted);
+    expect(result.stdout + result.stderr).not.toContain(planted);
+  });
+});

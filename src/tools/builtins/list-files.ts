@@ -7,7 +7,7 @@ import { walkFiles, type WalkState } from '../walk.js';
 
 export const listFiles = defineTool<{ path?: string; pattern?: string }>({
   name: 'list_files',
-  description: `List the files below a folder of the workspace (recursively; .git and node_modules are skipped), one workspace-relative path per line, at most ${LIMITS.listFiles}. "pattern" is a glob: "*.ts" matches file names at any depth, "src/**/*.test.ts" matches paths below "path".`,
+  description: `List the files below a folder of the workspace (recursively; .git, node_modules and .loom are skipped), one workspace-relative path per line, at most ${LIMITS.listFiles}. "pattern" is a glob: "*.ts" matches file names at any depth, "src/**/*.test.ts" matches paths below "path".`,
   parameters: {
     type: 'object',
     properties: {

@@ -32,7 +32,7 @@ const cutLine = (line: string): string =>
 
 export const searchFiles = defineTool<{ pattern: string; path?: string }>({
   name: 'search_files',
-  description: `Search the text files below a folder (or one file) of the workspace for a regular expression (JavaScript syntax), line by line. Returns "file:line: text" for each matching line, at most ${LIMITS.searchMatches}. Binary files, files over 1 MB, .git and node_modules are skipped.`,
+  description: `Search the text files below a folder (or one file) of the workspace for a regular expression (JavaScript syntax), line by line. Returns "file:line: text" for each matching line, at most ${LIMITS.searchMatches}. Binary files, files over 1 MB, .git, node_modules and .loom are skipped.`,
   parameters: {
     type: 'object',
     properties: {
