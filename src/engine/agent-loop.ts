@@ -78,8 +78,9 @@ export async function runAgentLoop(
     if (!validator) return { kind: 'final', output: null };
     const check = validator.check(text);
     if (check.ok) return { kind: 'final', output: check.value };
-    if (repaired) {
-      throw new LoomError('output_invalid', `the answer does not match the output schema after one repair turn: ${check.errors.join('; ')}`, {
+    if (repaired || progress.steps >= plan.maxSteps) {
+      const why = repaired ? 'after one repair turn' : `and maxSteps (${plan.maxSteps}) leaves no turn to repair it`;
+      throw new LoomError('output_invalid', `the answer does not match the output schema ${why}: ${check.errors.join('; ')}`, {
         hint: 'loosen the schema, or make the prompt say what to return',
       });
     }
