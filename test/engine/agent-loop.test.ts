@@ -17,12 +17,12 @@ async function run(replies: MockReply[], overrides: Partial<RunPlan>): Promise<E
 
 describe('structured output at the step limit', () => {
   it('an invalid answer on the last allowed turn is output_invalid (exit 3), not max_steps', async () => {
-    const events = await run(['not json', '{"a":"x"}'], { maxSteps: 1, request: { messages: [{ role: 'user', content: 'go' }], responseSchema: { type: 'object', required: ['a'] } } });
+    const events = await run([{ text: 'not json' }, { text: '{"a":"x"}' }], { maxSteps: 1, request: { messages: [{ role: 'user', content: 'go' }], responseSchema: { type: 'object', required: ['a'] } } });
     expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'output_invalid', message: expect.stringContaining('maxSteps (1) leaves no turn to repair it') }, steps: 1 });
   });
 
   it('with a turn left, the repair turn is taken', async () => {
-    const events = await run(['not json', '{"a":"x"}'], { maxSteps: 2, request: { messages: [{ role: 'user', content: 'go' }], responseSchema: { type: 'object', required: ['a'] } } });
-    expect(events.at(-1)).toMatchObject({ type: 'done', output: { a: 'x' }, steps: 2 });
+    const events = await run([{ text: 'not json' }, { text: '{"a":"x"}' }], { maxSteps: 2, request: { messages: [{ role: 'user', content: 'go' }], responseSchema: { type: 'object', required: ['a'] } } });
+    expect(events.at(-1), JSON.stringify(events.at(-1))).toMatchObject({ type: 'done', output: { a: 'x' }, steps: 2 });
   });
 });
