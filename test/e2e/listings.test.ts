@@ -97,3 +97,14 @@ describe('loom config show', () => {
     expect(result.stderr).toBe('loom: error: unknown agent "sumarize"\nhint: did you mean "summarize"? `loom agents` lists them\n');
   });
 });
+
+describe('keys in the environment', () => {
+  it('never appear in config show, providers or config validate --json, whatever the output', async () => {
+    const cwd = await project();
+    const env = { ANTHROPIC_API_KEY: SECRET, OPENAI_API_KEY: 'sk-test-openai-in-env-0123456789', GEMINI_API_KEY: 'g-test-gemini-in-env-0123', HF_TOKEN: 'hf_test_token_in_env_0123' };
+    for (const args of [['config', 'show'], ['config', 'show', '--json', '--agent', 'summarize'], ['providers'], ['providers', '--json'], ['config', 'validate'], ['config', 'validate', '--json'], ['agents', '--json']]) {
+      const result = await runLoom(args, { cwd, env });
+      for (const value of [...Object.values(env), 'sk-test-literal-1234567890']) expect(result.stdout + result.stderr, args.join(' ')).not.toContain(value);
+    }
+  });
+});
