@@ -341,7 +341,7 @@ describe.skipIf(!hasScript)('approval on a terminal', () => {
 
 describe('keys in what tools read', () => {
   it('a key in a file the model reads (.env) reaches neither the model nor the terminal; .loom/ is not listed', async () => {
-    const planted = 'sk-test-planted-in-dotenv-0123456789';
+    const planted = 'sk-test-planted-in-dotenv-42';
     const cwd = await agentWorkspace(server, { tools: ['read_file', 'list_files'] }, { '.env': `MY_SERVICE_TOKEN=${planted}\n`, '.loom/runs.jsonl': '{}\n' });
     const { result, results } = await runOneTurn(cwd, [
       { id: 'call_1', name: 'read_file', input: { path: '.env' } },
