@@ -2,9 +2,13 @@
 // more than starting Node):
 // - dist/main.cjs: the entry — commander and the program's wiring only, as CommonJS, because
 //   Node's ESM loader alone adds ~6 ms to a process (about a fifth of `node -e 0`);
-// - dist/lazy/: every module the entry imports on demand (each command, the error boundary,
-//   output) as ES modules with code splitting, so shared code loads once and the SDKs, ajv, ora
-//   and cosmiconfig sit in chunks of their own that load only when used.
+// - dist/cjs/: modules the entry loads on demand that need nothing lazy themselves (output, and
+//   `config validate`, which CI runs on every push), as self-contained CommonJS bundles, so such
+//   runs never start the ESM loader either;
+// - dist/lazy/: every other module the entry imports on demand (the other commands, the error
+//   boundary) as ES modules with code splitting, so shared code loads once and the SDKs, ajv,
+//   ora and the MCP SDK sit in chunks of their own that load only when used.
+// Bundles do not share classes: LoomError is recognised by a brand, not by instanceof.
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -14,14 +18,19 @@ const LAZY = {
   ask: 'src/cli/commands/ask.ts',
   run: 'src/cli/commands/run.ts',
   agents: 'src/cli/commands/agents.ts',
-  'config-validate': 'src/cli/commands/config-validate.ts',
   'config-show': 'src/cli/commands/config-show.ts',
   providers: 'src/cli/commands/providers.ts',
   logs: 'src/cli/commands/logs.ts',
   init: 'src/cli/commands/init.ts',
   'report-error': 'src/cli/report-error.ts',
+};
+
+/** Loaded on demand too, but as CommonJS bundles of their own (see above), with the exports main.ts uses. */
+const LAZY_CJS = {
+  'config-validate': 'src/cli/commands/config-validate.ts',
   io: 'src/output/io.ts',
 };
+const LAZY_CJS_EXPORTS = { 'config-validate': ['default'], io: ['Io'] };
 
 /**
  * cosmiconfig's YAML, JavaScript and TypeScript loaders: Loom gives it JSON-only loaders, so
@@ -74,16 +83,42 @@ await build({
   banner: { js: "import { createRequire as __loomCreateRequire } from 'node:module'; const require = __loomCreateRequire(import.meta.url);" },
 });
 
-/** In the entry, `import('./commands/ask.js')` becomes `import('./lazy/ask.js')`, left to Node. */
+await build({
+  ...common,
+  entryPoints: LAZY_CJS,
+  outdir: 'dist/cjs',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  plugins: [unusedLoaders],
+  // import.meta.url (createRequire, finding package files) has no CommonJS meaning: give it one.
+  define: { 'import.meta.url': '__loomModuleUrl' },
+  banner: { js: "const __loomModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+
+/**
+ * In the entry, `import('./commands/ask.js')` becomes `import('./lazy/ask.js')`, left to Node;
+ * `import('./commands/config-validate.js')` becomes a `require('./cjs/config-validate.cjs')`.
+ */
 const lazyImports = {
   name: 'lazy-imports',
   setup(pluginBuild) {
     const byFile = new Map(Object.entries(LAZY).map(([name, file]) => [basename(file, '.ts'), name]));
+    const cjsByFile = new Map(Object.entries(LAZY_CJS).map(([name, file]) => [basename(file, '.ts'), name]));
     pluginBuild.onResolve({ filter: /\.js$/ }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
-      const name = byFile.get(basename(args.path, '.js'));
-      return name ? { path: `./lazy/${name}.js`, external: true } : undefined;
+      const file = basename(args.path, '.js');
+      if (cjsByFile.has(file)) return { path: cjsByFile.get(file), namespace: 'lazy-cjs' };
+      return byFile.has(file) ? { path: `./lazy/${byFile.get(file)}.js`, external: true } : undefined;
     });
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-cjs' }, (args) => ({
+      contents: [
+        `const bundle = require(${JSON.stringify(`./cjs/${args.path}.cjs`)});`,
+        ...LAZY_CJS_EXPORTS[args.path].map((name) => (name === 'default' ? 'export default bundle.default;' : `export const ${name} = bundle.${name};`)),
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: 'dist',
+    }));
+    pluginBuild.onResolve({ filter: /^\.\/cjs\// }, (args) => ({ path: args.path, external: true }));
   },
 };
 

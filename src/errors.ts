@@ -33,6 +33,9 @@ export interface LoomErrorOptions {
   cause?: unknown;
 }
 
+/** Marks Loom's errors across bundles: the CLI ships some commands as self-contained bundles, each with its own copy of this class. */
+const LOOM_ERROR = Symbol.for('loom.error');
+
 /**
  * The one error type Loom raises on purpose. It deliberately has no field for request
  * headers or options, so a key can never travel inside an error.
@@ -45,6 +48,7 @@ export class LoomError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
   readonly provider?: string;
+  readonly [LOOM_ERROR] = true;
 
   constructor(code: ErrorCode, message: string, options: LoomErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -61,4 +65,5 @@ export class LoomError extends Error {
   }
 }
 
-export const isLoomError = (error: unknown): error is LoomError => error instanceof LoomError;
+export const isLoomError = (error: unknown): error is LoomError =>
+  typeof error === 'object' && error !== null && (error as { [LOOM_ERROR]?: unknown })[LOOM_ERROR] === true;

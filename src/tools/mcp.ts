@@ -22,7 +22,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, type CallToolResult, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import pkg from '../../package.json' with { type: 'json' };
 import type { HttpMcpServer, McpServerConfig, StdioMcpServer } from '../config/types.js';
-import { LoomError } from '../errors.js';
+import { LoomError, isLoomError } from '../errors.js';
 import type { ToolSpec } from '../providers/types.js';
 import { processTree, track } from './children.js';
 import type { ToolResult } from './define-tool.js';
@@ -204,7 +204,7 @@ class Server {
   }
 
   private startError(error: unknown, signal: AbortSignal | undefined): LoomError {
-    if (error instanceof LoomError) return error;
+    if (isLoomError(error)) return error;
     if (signal?.aborted) return new LoomError('interrupted', `MCP server "${this.name}": start interrupted`);
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as NodeJS.ErrnoException).code;
@@ -344,7 +344,7 @@ export async function startMcpServers(configs: Record<string, McpServerConfig>, 
   if (failures.length > 0) {
     await closeAll();
     const first = failures[0];
-    if (failures.length > 1 && first instanceof LoomError && failures.every((f) => f instanceof LoomError)) {
+    if (failures.length > 1 && isLoomError(first) && failures.every((f) => isLoomError(f))) {
       throw new LoomError(first.code, (failures as LoomError[]).map((f) => f.message).join('\n'), { hint: first.hint });
     }
     throw first;
