@@ -38,7 +38,7 @@ export function benchStartup() {
     const medians = compare(() => timeProcess(process.execPath, ['-e', '0'], { env }), [
       { name: 'loom --help', run: () => timeProcess(process.execPath, [loom, '--help'], { env, expectStatus: 0 }) },
       { name: 'loom config validate (50 agents)', run: () => timeProcess(process.execPath, [loom, 'config', 'validate', '--no-keys'], { cwd: project, env, expectStatus: 0 }) },
-    ]);
+    ], 41); // 41 interleaved runs: the medians of short processes move with the machine's noise
     report('start-up (median wall time, ratio to node -e 0)', medians, { 'loom --help': 1.5, 'loom config validate (50 agents)': 2.5 });
   } finally {
     rmSync(project, { recursive: true, force: true });

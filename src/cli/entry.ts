@@ -15,16 +15,26 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// process.stdin and process.stderr are created on first use, and creating one costs a millisecond
+// or two: `loom --help` needs neither.
+let stderrUsed = false;
+
 // Bundled as CommonJS (see scripts/build.mjs): no top-level await here.
 void runCli({
   argv: process.argv.slice(2),
   env: process.env,
   cwd: process.cwd(),
-  stdin: process.stdin,
+  get stdin() {
+    return process.stdin;
+  },
   stdout: process.stdout,
-  stderr: process.stderr,
+  get stderr() {
+    stderrUsed = true;
+    return process.stderr;
+  },
   signal: controller.signal,
 }).then((exitCode) => {
   // Exit as soon as the output has been handed to the OS, instead of waiting for idle sockets.
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(exitCode)));
+  const exit = () => process.exit(exitCode);
+  process.stdout.write('', () => (stderrUsed ? process.stderr.write('', exit) : exit()));
 });

@@ -40,7 +40,18 @@ export async function runCli(cli: CliEnvironment): Promise<number> {
     async (name, args, options) => {
       const [{ Io }, command] = await Promise.all([import('../output/io.js'), COMMANDS[name]()]);
       io = new Io({ stdout: cli.stdout, stderr: cli.stderr, env: cli.env, noColor: !options.color, quiet: options.quiet, verbose: options.verbose });
-      const context: CommandContext = { cwd: cli.cwd, env: cli.env, configPath: options.config, io, stdin: cli.stdin, debug, signal: cli.signal };
+      const context: CommandContext = {
+        cwd: cli.cwd,
+        env: cli.env,
+        configPath: options.config,
+        io,
+        // Created on first use: most commands never read stdin.
+        get stdin() {
+          return cli.stdin;
+        },
+        debug,
+        signal: cli.signal,
+      };
       exitCode = (await command.default(context, args, options)) ?? 0;
     },
     {
