@@ -114,7 +114,7 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
   async function callBuiltin(tool: AnyTool, rawInput: unknown, signal: AbortSignal): Promise<ToolResult> {
     // No arguments at all (an empty argument string from the model) means none: `{}`.
     const input = dropNullOptionals(tool.parameters, rawInput ?? {});
-    const problems = validateInput(tool.parameters, input);
+    const problems = await validateInput(tool.parameters, input);
     if (problems.length > 0) {
       return { ok: false, output: `invalid arguments for ${tool.name}:\n${problems.map((p) => `- ${p}`).join('\n')}` };
     }

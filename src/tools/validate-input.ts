@@ -2,31 +2,35 @@
  * Checks a tool call's arguments against the tool's JSON Schema with ajv, before the tool runs,
  * and words the errors for the model so it can correct the call.
  *
- * ajv is loaded and each schema compiled on first use: a run that never calls a tool pays nothing.
+ * ajv is loaded (from the bundle, not node_modules) and each schema compiled on first use: a run
+ * that never calls a tool pays nothing, and the first call costs about a millisecond.
  */
-import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 
-const requireCjs = createRequire(import.meta.url);
-let ajv: AjvClass | undefined;
+let ajv: Promise<AjvClass> | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
 
-function validatorFor(schema: Record<string, unknown>): ValidateFunction {
+async function loadAjv(): Promise<AjvClass> {
+  const module = await import('ajv');
+  // A CommonJS package imported from the bundle arrives as its `default` export.
+  const { Ajv } = ('default' in module && module.default ? module.default : module) as typeof import('ajv');
+  // The tools' schemas are Loom's own: checking them against the meta-schema (which costs ~20 ms
+  // to compile) would only repeat what the tests do.
+  return new Ajv({ allErrors: true, strict: true, logger: false, meta: false, validateSchema: false });
+}
+
+async function validatorFor(schema: Record<string, unknown>): Promise<ValidateFunction> {
   let validate = compiled.get(schema);
   if (validate === undefined) {
-    if (ajv === undefined) {
-      const { Ajv } = requireCjs('ajv') as typeof import('ajv');
-      ajv = new Ajv({ allErrors: true, strict: true, logger: false });
-    }
-    validate = ajv.compile(schema);
+    validate = (await (ajv ??= loadAjv())).compile(schema);
     compiled.set(schema, validate);
   }
   return validate;
 }
 
 /** Problems with `input` (one message per line), or `[]` when it is valid. */
-export function validateInput(schema: Record<string, unknown>, input: unknown): string[] {
-  const validate = validatorFor(schema);
+export async function validateInput(schema: Record<string, unknown>, input: unknown): Promise<string[]> {
+  const validate = await validatorFor(schema);
   if (validate(input)) return [];
   return (validate.errors ?? []).map(describe);
 }
