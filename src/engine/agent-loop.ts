@@ -43,7 +43,7 @@ export async function runAgentLoop(
   signal?: AbortSignal,
 ): Promise<void> {
   const budget = new Budget(plan.maxCost);
-  const validator = plan.request.responseSchema ? OutputValidator.create(plan.request.responseSchema) : undefined;
+  const validator = plan.request.responseSchema ? await OutputValidator.create(plan.request.responseSchema) : undefined;
   let messages = [...plan.request.messages];
   let repaired = false;
 

@@ -1,9 +1,5 @@
-import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import { OUTPUT_SCHEMA_AJV_OPTIONS } from '../config/json-schema-check.js';
-
-// ajv and ajv-formats are CommonJS; require() at first use keeps them out of every other run.
-const requireCjs = createRequire(import.meta.url);
 
 export type OutputCheck = { ok: true; value: unknown } | { ok: false; errors: string[] };
 
@@ -15,10 +11,13 @@ export type OutputCheck = { ok: true; value: unknown } | { ok: false; errors: st
 export class OutputValidator {
   private constructor(private readonly validate: ValidateFunction) {}
 
-  static create(schema: Record<string, unknown>): OutputValidator {
-    const { Ajv2020 } = requireCjs('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
-    const { fullFormats } = requireCjs('ajv-formats/dist/formats.js') as typeof import('ajv-formats/dist/formats.js');
-    const ajv = new Ajv2020({ ...OUTPUT_SCHEMA_AJV_OPTIONS, allErrors: true, formats: fullFormats as never, logger: false });
+  static async create(schema: Record<string, unknown>): Promise<OutputValidator> {
+    // From the bundle, on first use; CommonJS packages arrive as their `default` export there.
+    const [ajvModule, formatsModule] = await Promise.all([import('ajv/dist/2020.js'), import('ajv-formats/dist/formats.js')]);
+    const { Ajv2020 } = cjs(ajvModule);
+    const { fullFormats } = cjs(formatsModule);
+    // `config validate` checked the schema against the meta-schema; compiling that again costs ~20 ms.
+    const ajv = new Ajv2020({ ...OUTPUT_SCHEMA_AJV_OPTIONS, allErrors: true, formats: fullFormats as never, logger: false, meta: false, validateSchema: false });
     return new OutputValidator(ajv.compile(schema));
   }
 
@@ -33,6 +32,10 @@ export class OutputValidator {
     const errors = (this.validate.errors ?? []).map((error) => `${error.instancePath || '/'}: ${error.message ?? 'is invalid'}`);
     return { ok: false, errors: [...new Set(errors)] };
   }
+}
+
+function cjs<T extends object>(module: T): T {
+  return 'default' in module && module.default ? (module.default as T) : module;
 }
 
 function stripFence(text: string): string {

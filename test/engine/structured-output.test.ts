@@ -4,14 +4,14 @@ import { OutputValidator, repairPrompt } from '../../src/engine/structured-outpu
 const schema = { type: 'object', required: ['findings'], additionalProperties: false, properties: { findings: { type: 'array', items: { type: 'object', required: ['line'], properties: { line: { type: 'integer', minimum: 1 } } } } } };
 
 describe('structured output', () => {
-  it('accepts valid JSON, also inside a ```json fence', () => {
-    const validator = OutputValidator.create(schema);
+  it('accepts valid JSON, also inside a ```json fence', async () => {
+    const validator = await OutputValidator.create(schema);
     expect(validator.check('{"findings":[{"line":3}]}')).toEqual({ ok: true, value: { findings: [{ line: 3 }] } });
     expect(validator.check('```json\n{"findings":[]}\n```')).toEqual({ ok: true, value: { findings: [] } });
   });
 
-  it('reports every schema error, and text that is not JSON', () => {
-    const validator = OutputValidator.create(schema);
+  it('reports every schema error, and text that is not JSON', async () => {
+    const validator = await OutputValidator.create(schema);
     expect(validator.check('{"findings":[{"line":0}],"extra":1}')).toEqual({ ok: false, errors: ['/: must NOT have additional properties', '/findings/0/line: must be >= 1'] });
     const notJson = validator.check('Here are the findings: none');
     expect(notJson.ok).toBe(false);
