@@ -13,6 +13,8 @@ const CHARS_PER_TOKEN = 4;
  */
 export class Budget {
   private spent = 0;
+  /** Whether any turn's spend was estimated (no usage reported): messages then say "about". */
+  private estimated = false;
   private lastOutputTokens = 0;
   /** The input of the latest turn, estimated before it was sent. */
   private inputTokensEstimate = 0;
@@ -39,7 +41,7 @@ export class Budget {
     this.inputTokensEstimate = characters / CHARS_PER_TOKEN;
     const estimate = this.spent + (this.inputTokensEstimate * price.input + this.lastOutputTokens * price.output) / 1_000_000;
     if (estimate > this.maxCost) {
-      throw new LoomError('budget_exceeded', `the next turn would pass the budget of $${this.maxCost} (spent $${round(this.spent)}, next turn about $${round(estimate - this.spent)})`, {
+      throw new LoomError('budget_exceeded', `the next turn would pass the budget of $${this.maxCost} (spent ${this.estimated ? 'about ' : ''}$${round(this.spent)}, next turn about $${round(estimate - this.spent)})`, {
         hint: 'raise --max-cost or "maxCost", or lower maxSteps',
       });
     }
@@ -52,14 +54,16 @@ export class Budget {
    */
   afterTurn(price: ModelPrice | null, usage: Usage | null, answerCharacters: number): void {
     const tokens = usage ?? { inputTokens: this.inputTokensEstimate, outputTokens: answerCharacters / CHARS_PER_TOKEN };
+    if (!usage) this.estimated = true;
     this.spent += costUsd(tokens, price) ?? 0;
     this.lastOutputTokens = tokens.outputTokens;
     if (this.maxCost !== null && this.spent > this.maxCost) {
-      throw new LoomError('budget_exceeded', `the run spent $${round(this.spent)}, more than its budget of $${this.maxCost}`, { hint: 'raise --max-cost or "maxCost"' });
+      throw new LoomError('budget_exceeded', `the run spent ${this.estimated ? 'about ' : ''}$${round(this.spent)}, more than its budget of $${this.maxCost}`, { hint: 'raise --max-cost or "maxCost"' });
     }
   }
 }
 
+/** Two significant digits, without trailing zeros: $0, $0.002, $1.2. */
 function round(usd: number): string {
-  return usd.toPrecision(2);
+  return String(Number(usd.toPrecision(2)));
 }
