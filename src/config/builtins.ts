@@ -44,14 +44,10 @@ export const BASE_URL_VARIABLES: Readonly<Partial<Record<ProviderType, string>>>
 /** `auto` picks the first of these whose key is set; it never picks mock. */
 export const AUTO_ORDER = ['anthropic', 'openai', 'gemini'] as const;
 
-/** Presets priced at zero (CONTRACT §10), so budgets work with them. */
-export const FREE_PROVIDERS: ReadonlySet<string> = new Set(['mock', 'ollama', 'lmstudio']);
-
 export const DEFAULTS = {
   agentsDir: 'agents',
   defaultProvider: 'auto',
   retry: { retries: 3, minDelayMs: 500, maxDelayMs: 30_000 },
   timeoutMs: 120_000,
   maxSteps: 10,
-  maxTokens: 4096,
 } as const;

@@ -1,5 +1,5 @@
 import { LoomError } from '../errors.js';
-import { BUILTIN_PROVIDERS, DEFAULTS } from './builtins.js';
+import { DEFAULTS } from './builtins.js';
 import type { Env } from './interpolate.js';
 import type { LoadedAgent, LoadedProject } from './load.js';
 import { canonicalProviderName, resolveAutoProvider, resolveProvider, unknownProviderError } from './resolve-provider.js';
@@ -100,6 +100,3 @@ export function resolveLimits(project: LoadedProject, provider: ResolvedProvider
   retrySources.delete('default');
   return { retry: { value: retry, source: [...retrySources].join(' + ') || 'default' }, timeoutMs };
 }
-
-/** Whether a name is one of the built-in presets (for messages that say "built-in"). */
-export const isBuiltinProvider = (name: string): boolean => name in BUILTIN_PROVIDERS;

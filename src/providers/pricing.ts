@@ -132,7 +132,3 @@ export function costUsd(usage: Usage, price: ModelPrice | null): number | null {
   return Math.round(cost * 1e10) / 1e10;
 }
 
-/** The built-in table, for `loom providers` and tests. */
-export function builtinPrices(): Record<string, Record<string, ModelPrice>> {
-  return structuredClone(TABLES);
-}
