@@ -10,8 +10,9 @@
 //   ora and the MCP SDK sit in chunks of their own that load only when used.
 // Bundles do not share classes: LoomError is recognised by a brand, not by instanceof.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The modules src/cli/main.ts imports with `import()`, by the name their bundle gets. */
 const LAZY = {
@@ -55,7 +56,12 @@ const unusedLoaders = {
   },
 };
 
+// Paths are relative to the package root, wherever the script is started from.
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(ROOT);
+
 const common = {
+  absWorkingDir: ROOT,
   bundle: true,
   platform: 'node',
   // Prefer ESM builds: some packages' CommonJS entries are UMD wrappers that esbuild cannot follow.
@@ -69,12 +75,15 @@ const common = {
   logLevel: 'warning',
 };
 
-await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// Built beside dist/ and swapped in at the end, so a CLI started meanwhile (a test run in another
+// terminal) never finds dist/ half-written or missing.
+const OUT = `dist.building-${process.pid}`;
+await rm(OUT, { recursive: true, force: true });
 
 await build({
   ...common,
   entryPoints: LAZY,
-  outdir: 'dist/lazy',
+  outdir: `${OUT}/lazy`,
   splitting: true,
   format: 'esm',
   chunkNames: 'chunks/[name]-[hash]',
@@ -86,7 +95,7 @@ await build({
 await build({
   ...common,
   entryPoints: LAZY_CJS,
-  outdir: 'dist/cjs',
+  outdir: `${OUT}/cjs`,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   plugins: [unusedLoaders],
@@ -142,7 +151,14 @@ const noChildProcessInCommander = {
 await build({
   ...common,
   entryPoints: ['src/cli/entry.ts'],
-  outfile: 'dist/main.cjs',
+  outfile: `${OUT}/main.cjs`,
   format: 'cjs',
   plugins: [lazyImports, noChildProcessInCommander],
 });
+
+const OLD = `dist.old-${process.pid}`;
+await rename('dist', OLD).catch((error) => {
+  if (error.code !== 'ENOENT') throw error;
+});
+await rename(OUT, 'dist');
+await rm(OLD, { recursive: true, force: true });

@@ -29,7 +29,10 @@ export interface SchemaIssue {
 /** Friendlier words for the schema's patterns, which mean nothing to most readers. */
 const PATTERN_MESSAGES: Record<string, string> = {
   '^[A-Za-z_][A-Za-z0-9_]*$': 'use letters, digits and _, not starting with a digit',
-  '^(write_file|run_command)(:.+)?$': 'must be "write_file", "run_command" or "run_command:<command prefix>"',
+  '^(write_file|run_command|fetch_url)(:.+)?$':
+    'must be "write_file", "write_file:<path or glob>", "run_command", "run_command:<command prefix>" or "fetch_url:<host>"',
+  '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._*-]+)(:[0-9]{1,5}|/[0-9]{1,3})?$':
+    'must be a host name, an IPv4 address or a bracketed IPv6 address with an optional :port, or a CIDR range ("localhost:3000", "10.1.0.0/16")',
 };
 
 export function describeSchemaErrors(errors: readonly ErrorObject[]): SchemaIssue[] {

@@ -68,7 +68,17 @@ export interface ProjectConfig {
   mcpServers?: Record<string, McpServerConfig>;
   maxCost?: number;
   log?: boolean;
+  network?: NetworkConfig;
 }
+
+/** The project's exceptions to the network guard of fetch_url (CONTRACT §11). */
+export interface NetworkConfig {
+  /** `localhost:3000`, `127.0.0.1:8080`, `[::1]:8080`, `10.1.0.0/16`, `intranet.example`. */
+  allow?: string[];
+}
+
+/** `false`: commands run unsandboxed; `{ network: true }`: sandboxed, with network. */
+export type SandboxConfig = boolean | { network?: boolean };
 
 export interface AgentInput {
   description?: string;
@@ -91,6 +101,9 @@ export interface AgentConfig {
   tools?: BuiltinToolName[];
   allow?: string[];
   shell?: boolean;
+  sandbox?: SandboxConfig;
+  commandTimeoutMs?: number;
+  mcpTimeoutMs?: number;
   mcpServers?: Record<string, McpServerConfig>;
   maxSteps?: number;
   maxCost?: number;
@@ -106,11 +119,11 @@ export interface AgentConfig {
  * misses or invents a field; the schema test compares the same lists with the schema.
  */
 export const FIELDS = {
-  project: fieldList<ProjectConfig>()(['$schema', 'defaultProvider', 'providers', 'fallback', 'retry', 'timeoutMs', 'agentsDir', 'mcpServers', 'maxCost', 'log']),
+  project: fieldList<ProjectConfig>()(['$schema', 'defaultProvider', 'providers', 'fallback', 'retry', 'timeoutMs', 'agentsDir', 'mcpServers', 'maxCost', 'log', 'network']),
   provider: fieldList<ProviderEntry>()(['type', 'model', 'baseUrl', 'apiKey', 'headers', 'timeoutMs', 'retry', 'limits', 'pricing', 'params', 'script']),
   agent: fieldList<AgentConfig>()([
     '$schema', 'description', 'provider', 'model', 'system', 'systemFile', 'prompt', 'promptFile', 'inputs',
-    'temperature', 'maxTokens', 'params', 'tools', 'allow', 'shell', 'mcpServers', 'maxSteps', 'maxCost',
+    'temperature', 'maxTokens', 'params', 'tools', 'allow', 'shell', 'sandbox', 'commandTimeoutMs', 'mcpTimeoutMs', 'mcpServers', 'maxSteps', 'maxCost',
     'output', 'fallback', 'retry', 'timeoutMs', 'log',
   ]),
   retry: fieldList<RetryConfig>()(['retries', 'minDelayMs', 'maxDelayMs']),
@@ -118,6 +131,7 @@ export const FIELDS = {
   stdioMcpServer: fieldList<StdioMcpServer>()(['command', 'args', 'env', 'cwd']),
   httpMcpServer: fieldList<HttpMcpServer>()(['url', 'headers']),
   agentInput: fieldList<AgentInput>()(['description', 'default']),
+  network: fieldList<NetworkConfig>()(['allow']),
 } as const;
 
 /** A list that must name every key of T, and only those. */

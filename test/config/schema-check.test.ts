@@ -124,7 +124,7 @@ describe('checkSchema: unknown properties', () => {
       line: 1,
       column: 3,
       message: 'unknown property "xyz"',
-      hint: 'allowed properties: $schema, defaultProvider, providers, fallback, retry, timeoutMs, agentsDir, mcpServers, maxCost, log',
+      hint: 'allowed properties: $schema, defaultProvider, providers, fallback, retry, timeoutMs, agentsDir, mcpServers, maxCost, log, network',
     });
   });
 
@@ -198,7 +198,7 @@ describe('checkSchema: wrong values', () => {
   it('patterns are explained, not printed', () => {
     const text = lines('{', '  "allow": ["run_command:npm test", "rm"],', '  "inputs": { "my-topic": {} }', '}');
     expect(brief(check('agent', text))).toEqual([
-      '2:37 /allow/1: must be "write_file", "run_command" or "run_command:<command prefix>"',
+      '2:37 /allow/1: must be "write_file", "write_file:<path or glob>", "run_command", "run_command:<command prefix>" or "fetch_url:<host>"',
       '3:15 /inputs/my-topic: invalid name "my-topic": use letters, digits and _, not starting with a digit',
     ]);
   });

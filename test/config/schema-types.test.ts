@@ -44,6 +44,7 @@ describe('src/config/types.ts matches config.schema.json', () => {
     ['retry', '#/$defs/retry'],
     ['limits', '#/$defs/provider/properties/limits'],
     ['agentInput', '#/$defs/agent/properties/inputs/additionalProperties'],
+    ['network', '#/properties/network'],
   ] as const)('FIELDS.%s = the properties of %s', (name, ref) => {
     expect(sorted(FIELDS[name])).toEqual(propertyNames(ref));
   });

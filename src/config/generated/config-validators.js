@@ -60,10 +60,10 @@ const runtime1 = function equal(a, b) {
   return a!==a && b!==b;
 };
 export const validateProject = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Loom project config","description":"loom.config.json: the project's providers, defaults and limits. Agent configs (agents/<name>/config.json) follow $defs/agent.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"defaultProvider":{"type":"string","minLength":1,"description":"Provider used when neither the agent, --provider nor LOOM_PROVIDER names one. \"auto\" picks the first of anthropic, openai, gemini whose key is set. Default: auto."},"providers":{"type":"object","description":"Providers by name. An entry named like a built-in (openai, anthropic, gemini, ollama, lmstudio, huggingface, mock) extends it.","additionalProperties":{"$ref":"#/$defs/provider"}},"fallback":{"$ref":"#/$defs/fallback"},"retry":{"$ref":"#/$defs/retry"},"timeoutMs":{"$ref":"#/$defs/timeoutMs"},"agentsDir":{"type":"string","minLength":1,"description":"Folder holding one sub-folder per agent, relative to this file. Default: agents."},"mcpServers":{"$ref":"#/$defs/mcpServers"},"maxCost":{"$ref":"#/$defs/maxCost"},"log":{"$ref":"#/$defs/log"}},"$defs":{"provider":{"type":"object","description":"One provider: which API it speaks, where, with which key and model.","additionalProperties":false,"properties":{"type":{"enum":["openai","anthropic","gemini","openai-compatible","mock"],"description":"The API this provider speaks. Optional for an entry that extends a built-in of the same name."},"model":{"type":"string","minLength":1,"description":"Model used when the agent and the command line name none."},"baseUrl":{"type":"string","minLength":1,"description":"Base URL as the official SDK takes it: with /v1 for openai and openai-compatible, the host root for anthropic and gemini."},"apiKey":{"type":"string","description":"The key, normally as \"${VAR}\". Default: the type's standard variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY or GOOGLE_API_KEY). A literal key works but config validate warns."},"headers":{"type":"object","description":"Extra HTTP headers sent with every request.","additionalProperties":{"type":"string"}},"timeoutMs":{"$ref":"#/$defs/timeoutMs"},"retry":{"$ref":"#/$defs/retry"},"limits":{"type":"object","description":"Client-side limits that hold across a run or a batch.","additionalProperties":false,"properties":{"concurrency":{"type":"integer","minimum":1,"description":"Requests in flight at once."},"requestsPerMinute":{"type":"number","exclusiveMinimum":0,"description":"Requests started per minute."}}},"pricing":{"type":"object","description":"Prices by model name, in USD per million tokens; overrides the built-in price table.","additionalProperties":{"type":"object","additionalProperties":false,"required":["input","output"],"properties":{"input":{"type":"number","minimum":0,"description":"USD per 1M input tokens."},"output":{"type":"number","minimum":0,"description":"USD per 1M output tokens."}}}},"params":{"$ref":"#/$defs/params"},"script":{"type":"string","minLength":1,"description":"mock only: a JSON file of scripted replies, relative to the config file."}}},"agent":{"title":"Loom agent config","description":"agents/<name>/config.json: one agent. Every field is optional, but a prompt must come from prompt, promptFile or the run's input.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"description":{"type":"string","description":"One line shown by loom agents."},"provider":{"type":"string","minLength":1,"description":"Provider name (from providers, a built-in or an alias). Default: the project's defaultProvider."},"model":{"type":"string","minLength":1,"description":"Model for this agent's provider."},"system":{"type":"string","description":"System prompt. Exclusive with systemFile."},"systemFile":{"type":"string","minLength":1,"description":"File holding the system prompt, relative to the agent's folder. Exclusive with system."},"prompt":{"type":"string","description":"Prompt template: {{name}} is replaced by a variable, {{input}} by the run's input. Exclusive with promptFile."},"promptFile":{"type":"string","minLength":1,"description":"File holding the prompt template, relative to the agent's folder. Exclusive with prompt."},"inputs":{"type":"object","description":"Template variables the agent takes, set with --var name=value.","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"description":{"type":"string","description":"What the variable is for."},"default":{"type":"string","description":"Value used when the run gives none."}}}},"temperature":{"type":"number","minimum":0,"maximum":2,"description":"Sampling temperature."},"maxTokens":{"type":"integer","minimum":1,"description":"Most tokens the model may write in one turn."},"params":{"$ref":"#/$defs/params"},"tools":{"type":"array","description":"Built-in tools the agent may call.","uniqueItems":true,"items":{"enum":["read_file","list_files","search_files","write_file","run_command","fetch_url"]}},"allow":{"type":"array","description":"Tool calls approved without asking: \"write_file\", \"run_command\", or \"run_command:<command prefix>\".","items":{"type":"string","pattern":"^(write_file|run_command)(:.+)?$"}},"shell":{"type":"boolean","description":"true: run_command runs its command line through a shell. Default: false."},"mcpServers":{"$ref":"#/$defs/mcpServers"},"maxSteps":{"type":"integer","minimum":1,"description":"Most model turns in one run. Default: 10."},"maxCost":{"$ref":"#/$defs/maxCost"},"output":{"type":"object","description":"Structured output.","additionalProperties":false,"required":["schema"],"properties":{"schema":{"type":"object","description":"JSON Schema the answer must satisfy."}}},"fallback":{"$ref":"#/$defs/fallback"},"retry":{"$ref":"#/$defs/retry"},"timeoutMs":{"$ref":"#/$defs/timeoutMs"},"log":{"$ref":"#/$defs/log"}}},"fallback":{"type":"array","description":"Providers tried in order when the chosen one fails after its retries.","items":{"type":"string","minLength":1}},"retry":{"type":"object","description":"Retry policy; fields merge agent over provider over project.","additionalProperties":false,"properties":{"retries":{"type":"integer","minimum":0,"description":"Retries after the first attempt (3 means at most 4 attempts). Default: 3."},"minDelayMs":{"type":"integer","minimum":0,"description":"Smallest backoff delay. Default: 500."},"maxDelayMs":{"type":"integer","minimum":0,"description":"Largest backoff delay; a longer retry-after counts as failure. Default: 30000."}}},"timeoutMs":{"type":"integer","minimum":1,"description":"Longest wait for a response to begin and longest silence within a stream. Default: 120000."},"maxCost":{"type":"number","exclusiveMinimum":0,"description":"Budget for one run in USD."},"log":{"type":"boolean","description":"false keeps input and text out of the run log. Default: true."},"params":{"type":"object","description":"Extra request parameters merged as given into every request body (e.g. {\"top_p\": 0.9})."},"mcpServers":{"type":"object","description":"MCP servers by name; their tools appear as <server>__<tool>.","additionalProperties":{"$ref":"#/$defs/mcpServer"}},"mcpServer":{"oneOf":[{"type":"object","description":"A server started as a child process, spoken to over stdio.","additionalProperties":false,"required":["command"],"properties":{"command":{"type":"string","minLength":1,"description":"Program to start."},"args":{"type":"array","items":{"type":"string"},"description":"Its arguments."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment variables."},"cwd":{"type":"string","description":"Working directory, relative to the config file."}}},{"type":"object","description":"A server reached over streamable HTTP.","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","minLength":1,"description":"The server's MCP endpoint."},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra HTTP headers."}}}]}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Loom project config","description":"loom.config.json: the project's providers, defaults and limits. Agent configs (agents/<name>/config.json) follow $defs/agent.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"defaultProvider":{"type":"string","minLength":1,"description":"Provider used when neither the agent, --provider nor LOOM_PROVIDER names one. \"auto\" picks the first of anthropic, openai, gemini whose key is set. Default: auto."},"providers":{"type":"object","description":"Providers by name. An entry named like a built-in (openai, anthropic, gemini, ollama, lmstudio, huggingface, mock) extends it.","additionalProperties":{"$ref":"#/$defs/provider"}},"fallback":{"$ref":"#/$defs/fallback"},"retry":{"$ref":"#/$defs/retry"},"timeoutMs":{"$ref":"#/$defs/timeoutMs"},"agentsDir":{"type":"string","minLength":1,"description":"Folder holding one sub-folder per agent, relative to this file. Default: agents."},"mcpServers":{"$ref":"#/$defs/mcpServers"},"maxCost":{"$ref":"#/$defs/maxCost"},"log":{"$ref":"#/$defs/log"},"network":{"type":"object","description":"Network rules for fetch_url (CONTRACT §11): loopback, private, link-local and other internal addresses are refused unless listed here.","additionalProperties":false,"properties":{"allow":{"type":"array","description":"Exceptions to the address guard: \"localhost:3000\", \"127.0.0.1:8080\", \"[::1]:8080\", \"10.1.0.0/16\", \"intranet.example\" (a host name, an IPv4 address or a bracketed IPv6 address with an optional :port, or a CIDR range).","items":{"type":"string","minLength":1,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._*-]+)(:[0-9]{1,5}|/[0-9]{1,3})?$"}}}}},"$defs":{"provider":{"type":"object","description":"One provider: which API it speaks, where, with which key and model.","additionalProperties":false,"properties":{"type":{"enum":["openai","anthropic","gemini","openai-compatible","mock"],"description":"The API this provider speaks. Optional for an entry that extends a built-in of the same name."},"model":{"type":"string","minLength":1,"description":"Model used when the agent and the command line name none."},"baseUrl":{"type":"string","minLength":1,"description":"Base URL as the official SDK takes it: with /v1 for openai and openai-compatible, the host root for anthropic and gemini."},"apiKey":{"type":"string","description":"The key, normally as \"${VAR}\". Default: the type's standard variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY or GOOGLE_API_KEY). A literal key works but config validate warns."},"headers":{"type":"object","description":"Extra HTTP headers sent with every request.","additionalProperties":{"type":"string"}},"timeoutMs":{"$ref":"#/$defs/timeoutMs"},"retry":{"$ref":"#/$defs/retry"},"limits":{"type":"object","description":"Client-side limits that hold across a run or a batch.","additionalProperties":false,"properties":{"concurrency":{"type":"integer","minimum":1,"description":"Requests in flight at once."},"requestsPerMinute":{"type":"number","exclusiveMinimum":0,"description":"Requests started per minute."}}},"pricing":{"type":"object","description":"Prices by model name, in USD per million tokens; overrides the built-in price table.","additionalProperties":{"type":"object","additionalProperties":false,"required":["input","output"],"properties":{"input":{"type":"number","minimum":0,"description":"USD per 1M input tokens."},"output":{"type":"number","minimum":0,"description":"USD per 1M output tokens."}}}},"params":{"$ref":"#/$defs/params"},"script":{"type":"string","minLength":1,"description":"mock only: a JSON file of scripted replies, relative to the config file."}}},"agent":{"title":"Loom agent config","description":"agents/<name>/config.json: one agent. Every field is optional, but a prompt must come from prompt, promptFile or the run's input.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"description":{"type":"string","description":"One line shown by loom agents."},"provider":{"type":"string","minLength":1,"description":"Provider name (from providers, a built-in or an alias). Default: the project's defaultProvider."},"model":{"type":"string","minLength":1,"description":"Model for this agent's provider."},"system":{"type":"string","description":"System prompt. Exclusive with systemFile."},"systemFile":{"type":"string","minLength":1,"description":"File holding the system prompt, relative to the agent's folder. Exclusive with system."},"prompt":{"type":"string","description":"Prompt template: {{name}} is replaced by a variable, {{input}} by the run's input. Exclusive with promptFile."},"promptFile":{"type":"string","minLength":1,"description":"File holding the prompt template, relative to the agent's folder. Exclusive with prompt."},"inputs":{"type":"object","description":"Template variables the agent takes, set with --var name=value.","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"description":{"type":"string","description":"What the variable is for."},"default":{"type":"string","description":"Value used when the run gives none."}}}},"temperature":{"type":"number","minimum":0,"maximum":2,"description":"Sampling temperature."},"maxTokens":{"type":"integer","minimum":1,"description":"Most tokens the model may write in one turn."},"params":{"$ref":"#/$defs/params"},"tools":{"type":"array","description":"Built-in tools the agent may call.","uniqueItems":true,"items":{"enum":["read_file","list_files","search_files","write_file","run_command","fetch_url"]}},"allow":{"type":"array","description":"Tool calls approved without asking: \"write_file\", \"write_file:<path or glob>\" (also lifts the protection of a protected path it names), \"run_command\", \"run_command:<command prefix>\", or \"fetch_url:<host>\" (\"*.example.com\", an optional :port; lifts the URL provenance rule for that host).","items":{"type":"string","pattern":"^(write_file|run_command|fetch_url)(:.+)?$"}},"shell":{"type":"boolean","description":"true: run_command runs its command line through a shell. Default: false."},"sandbox":{"description":"How run_command is confined (CONTRACT §11): by default, where bubblewrap (bwrap) can run, commands see the filesystem read-only except the workspace and the temp folder, and have no network. {\"network\": true} keeps the filesystem rule and allows network; false runs commands unsandboxed.","oneOf":[{"type":"boolean"},{"type":"object","additionalProperties":false,"properties":{"network":{"type":"boolean","description":"Allow network access inside the sandbox. Default: false."}}}]},"commandTimeoutMs":{"type":"integer","minimum":1,"maximum":2147483647,"description":"How long one run_command call may run before it is stopped. Default: 60000."},"mcpTimeoutMs":{"type":"integer","minimum":1,"maximum":2147483647,"description":"How long one MCP tool call may take. Default: 60000."},"mcpServers":{"$ref":"#/$defs/mcpServers"},"maxSteps":{"type":"integer","minimum":1,"description":"Most model turns in one run. Default: 10."},"maxCost":{"$ref":"#/$defs/maxCost"},"output":{"type":"object","description":"Structured output.","additionalProperties":false,"required":["schema"],"properties":{"schema":{"type":"object","description":"JSON Schema the answer must satisfy."}}},"fallback":{"$ref":"#/$defs/fallback"},"retry":{"$ref":"#/$defs/retry"},"timeoutMs":{"$ref":"#/$defs/timeoutMs"},"log":{"$ref":"#/$defs/log"}}},"fallback":{"type":"array","description":"Providers tried in order when the chosen one fails after its retries.","items":{"type":"string","minLength":1}},"retry":{"type":"object","description":"Retry policy; fields merge agent over provider over project.","additionalProperties":false,"properties":{"retries":{"type":"integer","minimum":0,"description":"Retries after the first attempt (3 means at most 4 attempts). Default: 3.","maximum":100},"minDelayMs":{"type":"integer","minimum":0,"description":"Smallest backoff delay. Default: 500.","maximum":2147483647},"maxDelayMs":{"type":"integer","minimum":0,"description":"Largest backoff delay; a longer retry-after counts as failure. Default: 30000.","maximum":2147483647}}},"timeoutMs":{"type":"integer","minimum":1,"description":"Longest wait for a response to begin and longest silence within a stream. Default: 120000.","maximum":2147483647},"maxCost":{"type":"number","exclusiveMinimum":0,"description":"Budget for one run in USD."},"log":{"type":"boolean","description":"false keeps input and text out of the run log. Default: true."},"params":{"type":"object","description":"Extra request parameters merged as given into every request body (e.g. {\"top_p\": 0.9})."},"mcpServers":{"type":"object","description":"MCP servers by name; their tools appear as <server>__<tool>.","additionalProperties":{"$ref":"#/$defs/mcpServer"}},"mcpServer":{"oneOf":[{"type":"object","description":"A server started as a child process, spoken to over stdio.","additionalProperties":false,"required":["command"],"properties":{"command":{"type":"string","minLength":1,"description":"Program to start."},"args":{"type":"array","items":{"type":"string"},"description":"Its arguments."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment variables."},"cwd":{"type":"string","description":"Working directory, relative to the config file."}}},{"type":"object","description":"A server reached over streamable HTTP.","additionalProperties":false,"required":["url"],"properties":{"url":{"type":"string","minLength":1,"description":"The server's MCP endpoint."},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra HTTP headers."}}}]}}};
 const schema36 = {"type":"array","description":"Providers tried in order when the chosen one fails after its retries.","items":{"type":"string","minLength":1}};
-const schema34 = {"type":"object","description":"Retry policy; fields merge agent over provider over project.","additionalProperties":false,"properties":{"retries":{"type":"integer","minimum":0,"description":"Retries after the first attempt (3 means at most 4 attempts). Default: 3."},"minDelayMs":{"type":"integer","minimum":0,"description":"Smallest backoff delay. Default: 500."},"maxDelayMs":{"type":"integer","minimum":0,"description":"Largest backoff delay; a longer retry-after counts as failure. Default: 30000."}}};
-const schema33 = {"type":"integer","minimum":1,"description":"Longest wait for a response to begin and longest silence within a stream. Default: 120000."};
+const schema34 = {"type":"object","description":"Retry policy; fields merge agent over provider over project.","additionalProperties":false,"properties":{"retries":{"type":"integer","minimum":0,"description":"Retries after the first attempt (3 means at most 4 attempts). Default: 3.","maximum":100},"minDelayMs":{"type":"integer","minimum":0,"description":"Smallest backoff delay. Default: 500.","maximum":2147483647},"maxDelayMs":{"type":"integer","minimum":0,"description":"Largest backoff delay; a longer retry-after counts as failure. Default: 30000.","maximum":2147483647}}};
+const schema33 = {"type":"integer","minimum":1,"description":"Longest wait for a response to begin and longest silence within a stream. Default: 120000.","maximum":2147483647};
 const schema41 = {"type":"number","exclusiveMinimum":0,"description":"Budget for one run in USD."};
 const schema42 = {"type":"boolean","description":"false keeps input and text out of the run log. Default: true."};
 const func1 = Object.prototype.hasOwnProperty;
@@ -211,13 +211,23 @@ vErrors.push(err9);
 errors++;
 }
 if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 1 || isNaN(data6)){
-const err10 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/$defs/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33,data:data6};
+if(data6 > 2147483647 || isNaN(data6)){
+const err10 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/$defs/timeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema33,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+if(data6 < 1 || isNaN(data6)){
+const err11 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/$defs/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33,data:data6};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -228,20 +238,7 @@ let data7 = data.retry;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key2 in data7){
 if(!(((key2 === "retries") || (key2 === "minDelayMs")) || (key2 === "maxDelayMs"))){
-const err11 = {instancePath:instancePath+"/retry",schemaPath:"#/$defs/retry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data:data7};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data7.retries !== undefined){
-let data8 = data7.retries;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err12 = {instancePath:instancePath+"/retry/retries",schemaPath:"#/$defs/retry/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.retries.type,parentSchema:schema34.properties.retries,data:data8};
+const err12 = {instancePath:instancePath+"/retry",schemaPath:"#/$defs/retry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data:data7};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -250,9 +247,11 @@ vErrors.push(err12);
 }
 errors++;
 }
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 < 0 || isNaN(data8)){
-const err13 = {instancePath:instancePath+"/retry/retries",schemaPath:"#/$defs/retry/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.retries,data:data8};
+}
+if(data7.retries !== undefined){
+let data8 = data7.retries;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err13 = {instancePath:instancePath+"/retry/retries",schemaPath:"#/$defs/retry/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.retries.type,parentSchema:schema34.properties.retries,data:data8};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -261,12 +260,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-}
-if(data7.minDelayMs !== undefined){
-let data9 = data7.minDelayMs;
-if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err14 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.minDelayMs.type,parentSchema:schema34.properties.minDelayMs,data:data9};
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 100 || isNaN(data8)){
+const err14 = {instancePath:instancePath+"/retry/retries",schemaPath:"#/$defs/retry/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema34.properties.retries,data:data8};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -275,9 +271,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-if((typeof data9 == "number") && (isFinite(data9))){
-if(data9 < 0 || isNaN(data9)){
-const err15 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.minDelayMs,data:data9};
+if(data8 < 0 || isNaN(data8)){
+const err15 = {instancePath:instancePath+"/retry/retries",schemaPath:"#/$defs/retry/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.retries,data:data8};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -288,10 +283,10 @@ errors++;
 }
 }
 }
-if(data7.maxDelayMs !== undefined){
-let data10 = data7.maxDelayMs;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err16 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.maxDelayMs.type,parentSchema:schema34.properties.maxDelayMs,data:data10};
+if(data7.minDelayMs !== undefined){
+let data9 = data7.minDelayMs;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err16 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.minDelayMs.type,parentSchema:schema34.properties.minDelayMs,data:data9};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -300,9 +295,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 < 0 || isNaN(data10)){
-const err17 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.maxDelayMs,data:data10};
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 2147483647 || isNaN(data9)){
+const err17 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema34.properties.minDelayMs,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -311,11 +306,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/retry",schemaPath:"#/$defs/retry/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data7};
+if(data9 < 0 || isNaN(data9)){
+const err18 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.minDelayMs,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -325,12 +317,11 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data11 = data.limits;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key3 in data11){
-if(!((key3 === "concurrency") || (key3 === "requestsPerMinute"))){
-const err19 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.limits,data:data11};
+}
+if(data7.maxDelayMs !== undefined){
+let data10 = data7.maxDelayMs;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err19 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.maxDelayMs.type,parentSchema:schema34.properties.maxDelayMs,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -339,11 +330,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data11.concurrency !== undefined){
-let data12 = data11.concurrency;
-if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-const err20 = {instancePath:instancePath+"/limits/concurrency",schemaPath:"#/properties/limits/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema32.properties.limits.properties.concurrency.type,parentSchema:schema32.properties.limits.properties.concurrency,data:data12};
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 2147483647 || isNaN(data10)){
+const err20 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema34.properties.maxDelayMs,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -352,9 +341,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 < 1 || isNaN(data12)){
-const err21 = {instancePath:instancePath+"/limits/concurrency",schemaPath:"#/properties/limits/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema32.properties.limits.properties.concurrency,data:data12};
+if(data10 < 0 || isNaN(data10)){
+const err21 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.maxDelayMs,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -365,11 +353,9 @@ errors++;
 }
 }
 }
-if(data11.requestsPerMinute !== undefined){
-let data13 = data11.requestsPerMinute;
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 <= 0 || isNaN(data13)){
-const err22 = {instancePath:instancePath+"/limits/requestsPerMinute",schemaPath:"#/properties/limits/properties/requestsPerMinute/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema32.properties.limits.properties.requestsPerMinute,data:data13};
+}
+else {
+const err22 = {instancePath:instancePath+"/retry",schemaPath:"#/$defs/retry/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -379,8 +365,12 @@ vErrors.push(err22);
 errors++;
 }
 }
-else {
-const err23 = {instancePath:instancePath+"/limits/requestsPerMinute",schemaPath:"#/properties/limits/properties/requestsPerMinute/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema32.properties.limits.properties.requestsPerMinute.type,parentSchema:schema32.properties.limits.properties.requestsPerMinute,data:data13};
+if(data.limits !== undefined){
+let data11 = data.limits;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key3 in data11){
+if(!((key3 === "concurrency") || (key3 === "requestsPerMinute"))){
+const err23 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.limits,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -390,14 +380,64 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.limits.type,parentSchema:schema32.properties.limits,data:data11};
+if(data11.concurrency !== undefined){
+let data12 = data11.concurrency;
+if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
+const err24 = {instancePath:instancePath+"/limits/concurrency",schemaPath:"#/properties/limits/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema32.properties.limits.properties.concurrency.type,parentSchema:schema32.properties.limits.properties.concurrency,data:data12};
 if(vErrors === null){
 vErrors = [err24];
 }
 else {
 vErrors.push(err24);
+}
+errors++;
+}
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 < 1 || isNaN(data12)){
+const err25 = {instancePath:instancePath+"/limits/concurrency",schemaPath:"#/properties/limits/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema32.properties.limits.properties.concurrency,data:data12};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+if(data11.requestsPerMinute !== undefined){
+let data13 = data11.requestsPerMinute;
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 <= 0 || isNaN(data13)){
+const err26 = {instancePath:instancePath+"/limits/requestsPerMinute",schemaPath:"#/properties/limits/properties/requestsPerMinute/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema32.properties.limits.properties.requestsPerMinute,data:data13};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/limits/requestsPerMinute",schemaPath:"#/properties/limits/properties/requestsPerMinute/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema32.properties.limits.properties.requestsPerMinute.type,parentSchema:schema32.properties.limits.properties.requestsPerMinute,data:data13};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.limits.type,parentSchema:schema32.properties.limits,data:data11};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
 }
 errors++;
 }
@@ -409,53 +449,7 @@ for(const key4 in data14){
 let data15 = data14[key4];
 if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 if(data15.input === undefined){
-const err25 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/pricing/additionalProperties/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'",schema:schema32.properties.pricing.additionalProperties.required,parentSchema:schema32.properties.pricing.additionalProperties,data:data15};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-if(data15.output === undefined){
-const err26 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/pricing/additionalProperties/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'",schema:schema32.properties.pricing.additionalProperties.required,parentSchema:schema32.properties.pricing.additionalProperties,data:data15};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-for(const key5 in data15){
-if(!((key5 === "input") || (key5 === "output"))){
-const err27 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/pricing/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.pricing.additionalProperties,data:data15};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data15.input !== undefined){
-let data16 = data15.input;
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 < 0 || isNaN(data16)){
-const err28 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/input",schemaPath:"#/properties/pricing/additionalProperties/properties/input/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema32.properties.pricing.additionalProperties.properties.input,data:data16};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/input",schemaPath:"#/properties/pricing/additionalProperties/properties/input/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema32.properties.pricing.additionalProperties.properties.input.type,parentSchema:schema32.properties.pricing.additionalProperties.properties.input,data:data16};
+const err29 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/pricing/additionalProperties/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'",schema:schema32.properties.pricing.additionalProperties.required,parentSchema:schema32.properties.pricing.additionalProperties,data:data15};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -464,12 +458,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data15.output !== undefined){
-let data17 = data15.output;
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 < 0 || isNaN(data17)){
-const err30 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/output",schemaPath:"#/properties/pricing/additionalProperties/properties/output/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema32.properties.pricing.additionalProperties.properties.output,data:data17};
+if(data15.output === undefined){
+const err30 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/pricing/additionalProperties/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'",schema:schema32.properties.pricing.additionalProperties.required,parentSchema:schema32.properties.pricing.additionalProperties,data:data15};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -478,9 +468,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/output",schemaPath:"#/properties/pricing/additionalProperties/properties/output/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema32.properties.pricing.additionalProperties.properties.output.type,parentSchema:schema32.properties.pricing.additionalProperties.properties.output,data:data17};
+for(const key5 in data15){
+if(!((key5 === "input") || (key5 === "output"))){
+const err31 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/pricing/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.pricing.additionalProperties,data:data15};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -490,9 +480,11 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
-else {
-const err32 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/pricing/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.pricing.additionalProperties.type,parentSchema:schema32.properties.pricing.additionalProperties,data:data15};
+if(data15.input !== undefined){
+let data16 = data15.input;
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 0 || isNaN(data16)){
+const err32 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/input",schemaPath:"#/properties/pricing/additionalProperties/properties/input/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema32.properties.pricing.additionalProperties.properties.input,data:data16};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -502,9 +494,8 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
 else {
-const err33 = {instancePath:instancePath+"/pricing",schemaPath:"#/properties/pricing/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.pricing.type,parentSchema:schema32.properties.pricing,data:data14};
+const err33 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/input",schemaPath:"#/properties/pricing/additionalProperties/properties/input/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema32.properties.pricing.additionalProperties.properties.input.type,parentSchema:schema32.properties.pricing.additionalProperties.properties.input,data:data16};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -514,10 +505,11 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data.params !== undefined){
-let data18 = data.params;
-if(!(data18 && typeof data18 == "object" && !Array.isArray(data18))){
-const err34 = {instancePath:instancePath+"/params",schemaPath:"#/$defs/params/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data:data18};
+if(data15.output !== undefined){
+let data17 = data15.output;
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 0 || isNaN(data17)){
+const err34 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/output",schemaPath:"#/properties/pricing/additionalProperties/properties/output/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema32.properties.pricing.additionalProperties.properties.output,data:data17};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -527,11 +519,8 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data.script !== undefined){
-let data19 = data.script;
-if(typeof data19 === "string"){
-if(func2(data19) < 1){
-const err35 = {instancePath:instancePath+"/script",schemaPath:"#/properties/script/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.script,data:data19};
+else {
+const err35 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/output",schemaPath:"#/properties/pricing/additionalProperties/properties/output/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema32.properties.pricing.additionalProperties.properties.output.type,parentSchema:schema32.properties.pricing.additionalProperties.properties.output,data:data17};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -541,8 +530,9 @@ vErrors.push(err35);
 errors++;
 }
 }
+}
 else {
-const err36 = {instancePath:instancePath+"/script",schemaPath:"#/properties/script/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.script.type,parentSchema:schema32.properties.script,data:data19};
+const err36 = {instancePath:instancePath+"/pricing/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/pricing/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.pricing.additionalProperties.type,parentSchema:schema32.properties.pricing.additionalProperties,data:data15};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -554,12 +544,62 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+const err37 = {instancePath:instancePath+"/pricing",schemaPath:"#/properties/pricing/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.pricing.type,parentSchema:schema32.properties.pricing,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data.params !== undefined){
+let data18 = data.params;
+if(!(data18 && typeof data18 == "object" && !Array.isArray(data18))){
+const err38 = {instancePath:instancePath+"/params",schemaPath:"#/$defs/params/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data:data18};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data.script !== undefined){
+let data19 = data.script;
+if(typeof data19 === "string"){
+if(func2(data19) < 1){
+const err39 = {instancePath:instancePath+"/script",schemaPath:"#/properties/script/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.script,data:data19};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/script",schemaPath:"#/properties/script/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.script.type,parentSchema:schema32.properties.script,data:data19};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+else {
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
 }
 errors++;
 }
@@ -863,6 +903,7 @@ return errors === 0;
 }
 validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+const pattern4 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._*-]+)(:[0-9]{1,5}|/[0-9]{1,3})?$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1015,8 +1056,8 @@ vErrors.push(err9);
 errors++;
 }
 if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 < 0 || isNaN(data7)){
-const err10 = {instancePath:instancePath+"/retry/retries",schemaPath:"#/$defs/retry/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.retries,data:data7};
+if(data7 > 100 || isNaN(data7)){
+const err10 = {instancePath:instancePath+"/retry/retries",schemaPath:"#/$defs/retry/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema34.properties.retries,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1025,12 +1066,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-}
-if(data6.minDelayMs !== undefined){
-let data8 = data6.minDelayMs;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err11 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.minDelayMs.type,parentSchema:schema34.properties.minDelayMs,data:data8};
+if(data7 < 0 || isNaN(data7)){
+const err11 = {instancePath:instancePath+"/retry/retries",schemaPath:"#/$defs/retry/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.retries,data:data7};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1039,9 +1076,12 @@ vErrors.push(err11);
 }
 errors++;
 }
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 < 0 || isNaN(data8)){
-const err12 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.minDelayMs,data:data8};
+}
+}
+if(data6.minDelayMs !== undefined){
+let data8 = data6.minDelayMs;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err12 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.minDelayMs.type,parentSchema:schema34.properties.minDelayMs,data:data8};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1050,12 +1090,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-}
-if(data6.maxDelayMs !== undefined){
-let data9 = data6.maxDelayMs;
-if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err13 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.maxDelayMs.type,parentSchema:schema34.properties.maxDelayMs,data:data9};
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 2147483647 || isNaN(data8)){
+const err13 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema34.properties.minDelayMs,data:data8};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1064,9 +1101,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-if((typeof data9 == "number") && (isFinite(data9))){
-if(data9 < 0 || isNaN(data9)){
-const err14 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.maxDelayMs,data:data9};
+if(data8 < 0 || isNaN(data8)){
+const err14 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.minDelayMs,data:data8};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1077,9 +1113,10 @@ errors++;
 }
 }
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/retry",schemaPath:"#/$defs/retry/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data6};
+if(data6.maxDelayMs !== undefined){
+let data9 = data6.maxDelayMs;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err15 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.maxDelayMs.type,parentSchema:schema34.properties.maxDelayMs,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1088,11 +1125,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data.timeoutMs !== undefined){
-let data10 = data.timeoutMs;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err16 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/$defs/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.type,parentSchema:schema33,data:data10};
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 2147483647 || isNaN(data9)){
+const err16 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema34.properties.maxDelayMs,data:data9};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1101,9 +1136,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 < 1 || isNaN(data10)){
-const err17 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/$defs/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33,data:data10};
+if(data9 < 0 || isNaN(data9)){
+const err17 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.maxDelayMs,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1114,11 +1148,9 @@ errors++;
 }
 }
 }
-if(data.agentsDir !== undefined){
-let data11 = data.agentsDir;
-if(typeof data11 === "string"){
-if(func2(data11) < 1){
-const err18 = {instancePath:instancePath+"/agentsDir",schemaPath:"#/properties/agentsDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.agentsDir,data:data11};
+}
+else {
+const err18 = {instancePath:instancePath+"/retry",schemaPath:"#/$defs/retry/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1128,13 +1160,62 @@ vErrors.push(err18);
 errors++;
 }
 }
-else {
-const err19 = {instancePath:instancePath+"/agentsDir",schemaPath:"#/properties/agentsDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.agentsDir.type,parentSchema:schema31.properties.agentsDir,data:data11};
+if(data.timeoutMs !== undefined){
+let data10 = data.timeoutMs;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err19 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/$defs/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.type,parentSchema:schema33,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
 else {
 vErrors.push(err19);
+}
+errors++;
+}
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 2147483647 || isNaN(data10)){
+const err20 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/$defs/timeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema33,data:data10};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+if(data10 < 1 || isNaN(data10)){
+const err21 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/$defs/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33,data:data10};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+if(data.agentsDir !== undefined){
+let data11 = data.agentsDir;
+if(typeof data11 === "string"){
+if(func2(data11) < 1){
+const err22 = {instancePath:instancePath+"/agentsDir",schemaPath:"#/properties/agentsDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.agentsDir,data:data11};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/agentsDir",schemaPath:"#/properties/agentsDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.agentsDir.type,parentSchema:schema31.properties.agentsDir,data:data11};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
 }
 errors++;
 }
@@ -1149,23 +1230,23 @@ if(data.maxCost !== undefined){
 let data13 = data.maxCost;
 if((typeof data13 == "number") && (isFinite(data13))){
 if(data13 <= 0 || isNaN(data13)){
-const err20 = {instancePath:instancePath+"/maxCost",schemaPath:"#/$defs/maxCost/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema41,data:data13};
+const err24 = {instancePath:instancePath+"/maxCost",schemaPath:"#/$defs/maxCost/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema41,data:data13};
 if(vErrors === null){
-vErrors = [err20];
+vErrors = [err24];
 }
 else {
-vErrors.push(err20);
+vErrors.push(err24);
 }
 errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/maxCost",schemaPath:"#/$defs/maxCost/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema41.type,parentSchema:schema41,data:data13};
+const err25 = {instancePath:instancePath+"/maxCost",schemaPath:"#/$defs/maxCost/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema41.type,parentSchema:schema41,data:data13};
 if(vErrors === null){
-vErrors = [err21];
+vErrors = [err25];
 }
 else {
-vErrors.push(err21);
+vErrors.push(err25);
 }
 errors++;
 }
@@ -1173,24 +1254,102 @@ errors++;
 if(data.log !== undefined){
 let data14 = data.log;
 if(typeof data14 !== "boolean"){
-const err22 = {instancePath:instancePath+"/log",schemaPath:"#/$defs/log/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.type,parentSchema:schema42,data:data14};
+const err26 = {instancePath:instancePath+"/log",schemaPath:"#/$defs/log/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.type,parentSchema:schema42,data:data14};
 if(vErrors === null){
-vErrors = [err22];
+vErrors = [err26];
 }
 else {
-vErrors.push(err22);
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data.network !== undefined){
+let data15 = data.network;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key3 in data15){
+if(!(key3 === "allow")){
+const err27 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.network,data:data15};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data15.allow !== undefined){
+let data16 = data15.allow;
+if(Array.isArray(data16)){
+const len1 = data16.length;
+for(let i1=0; i1<len1; i1++){
+let data17 = data16[i1];
+if(typeof data17 === "string"){
+if(func2(data17) < 1){
+const err28 = {instancePath:instancePath+"/network/allow/" + i1,schemaPath:"#/properties/network/properties/allow/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.network.properties.allow.items,data:data17};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+if(!pattern4.test(data17)){
+const err29 = {instancePath:instancePath+"/network/allow/" + i1,schemaPath:"#/properties/network/properties/allow/items/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._*-]+)(:[0-9]{1,5}|/[0-9]{1,3})?$"},message:"must match pattern \""+"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._*-]+)(:[0-9]{1,5}|/[0-9]{1,3})?$"+"\"",schema:"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._*-]+)(:[0-9]{1,5}|/[0-9]{1,3})?$",parentSchema:schema31.properties.network.properties.allow.items,data:data17};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/network/allow/" + i1,schemaPath:"#/properties/network/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.network.properties.allow.items.type,parentSchema:schema31.properties.network.properties.allow.items,data:data17};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }
 }
 }
 else {
-const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const err31 = {instancePath:instancePath+"/network/allow",schemaPath:"#/properties/network/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.network.properties.allow.type,parentSchema:schema31.properties.network.properties.allow,data:data16};
 if(vErrors === null){
-vErrors = [err23];
+vErrors = [err31];
 }
 else {
-vErrors.push(err23);
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.network.type,parentSchema:schema31.properties.network,data:data15};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }
@@ -1200,10 +1359,10 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateAgent = validate25;
-const schema43 = {"title":"Loom agent config","description":"agents/<name>/config.json: one agent. Every field is optional, but a prompt must come from prompt, promptFile or the run's input.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"description":{"type":"string","description":"One line shown by loom agents."},"provider":{"type":"string","minLength":1,"description":"Provider name (from providers, a built-in or an alias). Default: the project's defaultProvider."},"model":{"type":"string","minLength":1,"description":"Model for this agent's provider."},"system":{"type":"string","description":"System prompt. Exclusive with systemFile."},"systemFile":{"type":"string","minLength":1,"description":"File holding the system prompt, relative to the agent's folder. Exclusive with system."},"prompt":{"type":"string","description":"Prompt template: {{name}} is replaced by a variable, {{input}} by the run's input. Exclusive with promptFile."},"promptFile":{"type":"string","minLength":1,"description":"File holding the prompt template, relative to the agent's folder. Exclusive with prompt."},"inputs":{"type":"object","description":"Template variables the agent takes, set with --var name=value.","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"description":{"type":"string","description":"What the variable is for."},"default":{"type":"string","description":"Value used when the run gives none."}}}},"temperature":{"type":"number","minimum":0,"maximum":2,"description":"Sampling temperature."},"maxTokens":{"type":"integer","minimum":1,"description":"Most tokens the model may write in one turn."},"params":{"$ref":"#/$defs/params"},"tools":{"type":"array","description":"Built-in tools the agent may call.","uniqueItems":true,"items":{"enum":["read_file","list_files","search_files","write_file","run_command","fetch_url"]}},"allow":{"type":"array","description":"Tool calls approved without asking: \"write_file\", \"run_command\", or \"run_command:<command prefix>\".","items":{"type":"string","pattern":"^(write_file|run_command)(:.+)?$"}},"shell":{"type":"boolean","description":"true: run_command runs its command line through a shell. Default: false."},"mcpServers":{"$ref":"#/$defs/mcpServers"},"maxSteps":{"type":"integer","minimum":1,"description":"Most model turns in one run. Default: 10."},"maxCost":{"$ref":"#/$defs/maxCost"},"output":{"type":"object","description":"Structured output.","additionalProperties":false,"required":["schema"],"properties":{"schema":{"type":"object","description":"JSON Schema the answer must satisfy."}}},"fallback":{"$ref":"#/$defs/fallback"},"retry":{"$ref":"#/$defs/retry"},"timeoutMs":{"$ref":"#/$defs/timeoutMs"},"log":{"$ref":"#/$defs/log"}}};
+const schema43 = {"title":"Loom agent config","description":"agents/<name>/config.json: one agent. Every field is optional, but a prompt must come from prompt, promptFile or the run's input.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"description":{"type":"string","description":"One line shown by loom agents."},"provider":{"type":"string","minLength":1,"description":"Provider name (from providers, a built-in or an alias). Default: the project's defaultProvider."},"model":{"type":"string","minLength":1,"description":"Model for this agent's provider."},"system":{"type":"string","description":"System prompt. Exclusive with systemFile."},"systemFile":{"type":"string","minLength":1,"description":"File holding the system prompt, relative to the agent's folder. Exclusive with system."},"prompt":{"type":"string","description":"Prompt template: {{name}} is replaced by a variable, {{input}} by the run's input. Exclusive with promptFile."},"promptFile":{"type":"string","minLength":1,"description":"File holding the prompt template, relative to the agent's folder. Exclusive with prompt."},"inputs":{"type":"object","description":"Template variables the agent takes, set with --var name=value.","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"type":"object","additionalProperties":false,"properties":{"description":{"type":"string","description":"What the variable is for."},"default":{"type":"string","description":"Value used when the run gives none."}}}},"temperature":{"type":"number","minimum":0,"maximum":2,"description":"Sampling temperature."},"maxTokens":{"type":"integer","minimum":1,"description":"Most tokens the model may write in one turn."},"params":{"$ref":"#/$defs/params"},"tools":{"type":"array","description":"Built-in tools the agent may call.","uniqueItems":true,"items":{"enum":["read_file","list_files","search_files","write_file","run_command","fetch_url"]}},"allow":{"type":"array","description":"Tool calls approved without asking: \"write_file\", \"write_file:<path or glob>\" (also lifts the protection of a protected path it names), \"run_command\", \"run_command:<command prefix>\", or \"fetch_url:<host>\" (\"*.example.com\", an optional :port; lifts the URL provenance rule for that host).","items":{"type":"string","pattern":"^(write_file|run_command|fetch_url)(:.+)?$"}},"shell":{"type":"boolean","description":"true: run_command runs its command line through a shell. Default: false."},"sandbox":{"description":"How run_command is confined (CONTRACT §11): by default, where bubblewrap (bwrap) can run, commands see the filesystem read-only except the workspace and the temp folder, and have no network. {\"network\": true} keeps the filesystem rule and allows network; false runs commands unsandboxed.","oneOf":[{"type":"boolean"},{"type":"object","additionalProperties":false,"properties":{"network":{"type":"boolean","description":"Allow network access inside the sandbox. Default: false."}}}]},"commandTimeoutMs":{"type":"integer","minimum":1,"maximum":2147483647,"description":"How long one run_command call may run before it is stopped. Default: 60000."},"mcpTimeoutMs":{"type":"integer","minimum":1,"maximum":2147483647,"description":"How long one MCP tool call may take. Default: 60000."},"mcpServers":{"$ref":"#/$defs/mcpServers"},"maxSteps":{"type":"integer","minimum":1,"description":"Most model turns in one run. Default: 10."},"maxCost":{"$ref":"#/$defs/maxCost"},"output":{"type":"object","description":"Structured output.","additionalProperties":false,"required":["schema"],"properties":{"schema":{"type":"object","description":"JSON Schema the answer must satisfy."}}},"fallback":{"$ref":"#/$defs/fallback"},"retry":{"$ref":"#/$defs/retry"},"timeoutMs":{"$ref":"#/$defs/timeoutMs"},"log":{"$ref":"#/$defs/log"}}};
 const func0 = runtime1;
-const pattern4 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const pattern5 = new RegExp("^(write_file|run_command)(:.+)?$", "u");
+const pattern5 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern6 = new RegExp("^(write_file|run_command|fetch_url)(:.+)?$", "u");
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1386,7 +1545,7 @@ if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 for(const key1 in data8){
 const _errs20 = errors;
 if(typeof key1 === "string"){
-if(!pattern4.test(key1)){
+if(!pattern5.test(key1)){
 const err13 = {instancePath:instancePath+"/inputs",schemaPath:"#/properties/inputs/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema43.properties.inputs.propertyNames,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err13];
@@ -1603,8 +1762,8 @@ const len1 = data17.length;
 for(let i2=0; i2<len1; i2++){
 let data18 = data17[i2];
 if(typeof data18 === "string"){
-if(!pattern5.test(data18)){
-const err29 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/properties/allow/items/pattern",keyword:"pattern",params:{pattern: "^(write_file|run_command)(:.+)?$"},message:"must match pattern \""+"^(write_file|run_command)(:.+)?$"+"\"",schema:"^(write_file|run_command)(:.+)?$",parentSchema:schema43.properties.allow.items,data:data18};
+if(!pattern6.test(data18)){
+const err29 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/properties/allow/items/pattern",keyword:"pattern",params:{pattern: "^(write_file|run_command|fetch_url)(:.+)?$"},message:"must match pattern \""+"^(write_file|run_command|fetch_url)(:.+)?$"+"\"",schema:"^(write_file|run_command|fetch_url)(:.+)?$",parentSchema:schema43.properties.allow.items,data:data18};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1650,16 +1809,14 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.mcpServers !== undefined){
-if(!(validate23(data.mcpServers, {instancePath:instancePath+"/mcpServers",parentData:data,parentDataProperty:"mcpServers",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
-errors = vErrors.length;
-}
-}
-if(data.maxSteps !== undefined){
-let data21 = data.maxSteps;
-if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
-const err33 = {instancePath:instancePath+"/maxSteps",schemaPath:"#/properties/maxSteps/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema43.properties.maxSteps.type,parentSchema:schema43.properties.maxSteps,data:data21};
+if(data.sandbox !== undefined){
+let data20 = data.sandbox;
+const _errs46 = errors;
+let valid10 = false;
+let passing0 = null;
+const _errs47 = errors;
+if(typeof data20 !== "boolean"){
+const err33 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.sandbox.oneOf[0].type,parentSchema:schema43.properties.sandbox.oneOf[0],data:data20};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1668,9 +1825,16 @@ vErrors.push(err33);
 }
 errors++;
 }
-if((typeof data21 == "number") && (isFinite(data21))){
-if(data21 < 1 || isNaN(data21)){
-const err34 = {instancePath:instancePath+"/maxSteps",schemaPath:"#/properties/maxSteps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema43.properties.maxSteps,data:data21};
+var _valid0 = _errs47 === errors;
+if(_valid0){
+valid10 = true;
+passing0 = 0;
+}
+const _errs49 = errors;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key4 in data20){
+if(!(key4 === "network")){
+const err34 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema43.properties.sandbox.oneOf[1],data:data20};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1680,12 +1844,10 @@ vErrors.push(err34);
 errors++;
 }
 }
-}
-if(data.maxCost !== undefined){
-let data22 = data.maxCost;
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 <= 0 || isNaN(data22)){
-const err35 = {instancePath:instancePath+"/maxCost",schemaPath:"#/$defs/maxCost/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema41,data:data22};
+if(data20.network !== undefined){
+let data21 = data20.network;
+if(typeof data21 !== "boolean"){
+const err35 = {instancePath:instancePath+"/sandbox/network",schemaPath:"#/properties/sandbox/oneOf/1/properties/network/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.sandbox.oneOf[1].properties.network.type,parentSchema:schema43.properties.sandbox.oneOf[1].properties.network,data:data21};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1695,8 +1857,9 @@ vErrors.push(err35);
 errors++;
 }
 }
+}
 else {
-const err36 = {instancePath:instancePath+"/maxCost",schemaPath:"#/$defs/maxCost/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema41.type,parentSchema:schema41,data:data22};
+const err36 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.properties.sandbox.oneOf[1].type,parentSchema:schema43.properties.sandbox.oneOf[1],data:data20};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1705,12 +1868,19 @@ vErrors.push(err36);
 }
 errors++;
 }
+var _valid0 = _errs49 === errors;
+if(_valid0 && valid10){
+valid10 = false;
+passing0 = [passing0, 1];
 }
-if(data.output !== undefined){
-let data23 = data.output;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-if(data23.schema === undefined){
-const err37 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'",schema:schema43.properties.output.required,parentSchema:schema43.properties.output,data:data23};
+else {
+if(_valid0){
+valid10 = true;
+passing0 = 1;
+}
+}
+if(!valid10){
+const err37 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema43.properties.sandbox.oneOf,parentSchema:schema43.properties.sandbox,data:data20};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1719,9 +1889,22 @@ vErrors.push(err37);
 }
 errors++;
 }
-for(const key4 in data23){
-if(!(key4 === "schema")){
-const err38 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema43.properties.output,data:data23};
+else {
+errors = _errs46;
+if(vErrors !== null){
+if(_errs46){
+vErrors.length = _errs46;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.commandTimeoutMs !== undefined){
+let data22 = data.commandTimeoutMs;
+if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+const err38 = {instancePath:instancePath+"/commandTimeoutMs",schemaPath:"#/properties/commandTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema43.properties.commandTimeoutMs.type,parentSchema:schema43.properties.commandTimeoutMs,data:data22};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1730,11 +1913,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-if(data23.schema !== undefined){
-let data24 = data23.schema;
-if(!(data24 && typeof data24 == "object" && !Array.isArray(data24))){
-const err39 = {instancePath:instancePath+"/output/schema",schemaPath:"#/properties/output/properties/schema/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.properties.output.properties.schema.type,parentSchema:schema43.properties.output.properties.schema,data:data24};
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 > 2147483647 || isNaN(data22)){
+const err39 = {instancePath:instancePath+"/commandTimeoutMs",schemaPath:"#/properties/commandTimeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema43.properties.commandTimeoutMs,data:data22};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1743,10 +1924,8 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-}
-else {
-const err40 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.properties.output.type,parentSchema:schema43.properties.output,data:data23};
+if(data22 < 1 || isNaN(data22)){
+const err40 = {instancePath:instancePath+"/commandTimeoutMs",schemaPath:"#/properties/commandTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema43.properties.commandTimeoutMs,data:data22};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1756,15 +1935,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data.fallback !== undefined){
-let data25 = data.fallback;
-if(Array.isArray(data25)){
-const len2 = data25.length;
-for(let i3=0; i3<len2; i3++){
-let data26 = data25[i3];
-if(typeof data26 === "string"){
-if(func2(data26) < 1){
-const err41 = {instancePath:instancePath+"/fallback/" + i3,schemaPath:"#/$defs/fallback/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.items,data:data26};
+}
+if(data.mcpTimeoutMs !== undefined){
+let data23 = data.mcpTimeoutMs;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err41 = {instancePath:instancePath+"/mcpTimeoutMs",schemaPath:"#/properties/mcpTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema43.properties.mcpTimeoutMs.type,parentSchema:schema43.properties.mcpTimeoutMs,data:data23};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1773,9 +1948,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-else {
-const err42 = {instancePath:instancePath+"/fallback/" + i3,schemaPath:"#/$defs/fallback/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.items.type,parentSchema:schema36.items,data:data26};
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 > 2147483647 || isNaN(data23)){
+const err42 = {instancePath:instancePath+"/mcpTimeoutMs",schemaPath:"#/properties/mcpTimeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema43.properties.mcpTimeoutMs,data:data23};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1784,10 +1959,8 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-}
-else {
-const err43 = {instancePath:instancePath+"/fallback",schemaPath:"#/$defs/fallback/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema36.type,parentSchema:schema36,data:data25};
+if(data23 < 1 || isNaN(data23)){
+const err43 = {instancePath:instancePath+"/mcpTimeoutMs",schemaPath:"#/properties/mcpTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema43.properties.mcpTimeoutMs,data:data23};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1797,12 +1970,17 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data.retry !== undefined){
-let data27 = data.retry;
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-for(const key5 in data27){
-if(!(((key5 === "retries") || (key5 === "minDelayMs")) || (key5 === "maxDelayMs"))){
-const err44 = {instancePath:instancePath+"/retry",schemaPath:"#/$defs/retry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data:data27};
+}
+if(data.mcpServers !== undefined){
+if(!(validate23(data.mcpServers, {instancePath:instancePath+"/mcpServers",parentData:data,parentDataProperty:"mcpServers",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+}
+if(data.maxSteps !== undefined){
+let data25 = data.maxSteps;
+if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
+const err44 = {instancePath:instancePath+"/maxSteps",schemaPath:"#/properties/maxSteps/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema43.properties.maxSteps.type,parentSchema:schema43.properties.maxSteps,data:data25};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1811,11 +1989,9 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-if(data27.retries !== undefined){
-let data28 = data27.retries;
-if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
-const err45 = {instancePath:instancePath+"/retry/retries",schemaPath:"#/$defs/retry/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.retries.type,parentSchema:schema34.properties.retries,data:data28};
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 < 1 || isNaN(data25)){
+const err45 = {instancePath:instancePath+"/maxSteps",schemaPath:"#/properties/maxSteps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema43.properties.maxSteps,data:data25};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1824,9 +2000,13 @@ vErrors.push(err45);
 }
 errors++;
 }
-if((typeof data28 == "number") && (isFinite(data28))){
-if(data28 < 0 || isNaN(data28)){
-const err46 = {instancePath:instancePath+"/retry/retries",schemaPath:"#/$defs/retry/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.retries,data:data28};
+}
+}
+if(data.maxCost !== undefined){
+let data26 = data.maxCost;
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 <= 0 || isNaN(data26)){
+const err46 = {instancePath:instancePath+"/maxCost",schemaPath:"#/$defs/maxCost/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema41,data:data26};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1836,11 +2016,8 @@ vErrors.push(err46);
 errors++;
 }
 }
-}
-if(data27.minDelayMs !== undefined){
-let data29 = data27.minDelayMs;
-if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
-const err47 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.minDelayMs.type,parentSchema:schema34.properties.minDelayMs,data:data29};
+else {
+const err47 = {instancePath:instancePath+"/maxCost",schemaPath:"#/$defs/maxCost/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema41.type,parentSchema:schema41,data:data26};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1849,9 +2026,12 @@ vErrors.push(err47);
 }
 errors++;
 }
-if((typeof data29 == "number") && (isFinite(data29))){
-if(data29 < 0 || isNaN(data29)){
-const err48 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.minDelayMs,data:data29};
+}
+if(data.output !== undefined){
+let data27 = data.output;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+if(data27.schema === undefined){
+const err48 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'",schema:schema43.properties.output.required,parentSchema:schema43.properties.output,data:data27};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1860,12 +2040,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-}
-if(data27.maxDelayMs !== undefined){
-let data30 = data27.maxDelayMs;
-if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
-const err49 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.maxDelayMs.type,parentSchema:schema34.properties.maxDelayMs,data:data30};
+for(const key5 in data27){
+if(!(key5 === "schema")){
+const err49 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema43.properties.output,data:data27};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1874,9 +2051,11 @@ vErrors.push(err49);
 }
 errors++;
 }
-if((typeof data30 == "number") && (isFinite(data30))){
-if(data30 < 0 || isNaN(data30)){
-const err50 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.maxDelayMs,data:data30};
+}
+if(data27.schema !== undefined){
+let data28 = data27.schema;
+if(!(data28 && typeof data28 == "object" && !Array.isArray(data28))){
+const err50 = {instancePath:instancePath+"/output/schema",schemaPath:"#/properties/output/properties/schema/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.properties.output.properties.schema.type,parentSchema:schema43.properties.output.properties.schema,data:data28};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1887,9 +2066,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err51 = {instancePath:instancePath+"/retry",schemaPath:"#/$defs/retry/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data27};
+const err51 = {instancePath:instancePath+"/output",schemaPath:"#/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.properties.output.type,parentSchema:schema43.properties.output,data:data27};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1899,10 +2077,15 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data.timeoutMs !== undefined){
-let data31 = data.timeoutMs;
-if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
-const err52 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/$defs/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.type,parentSchema:schema33,data:data31};
+if(data.fallback !== undefined){
+let data29 = data.fallback;
+if(Array.isArray(data29)){
+const len2 = data29.length;
+for(let i3=0; i3<len2; i3++){
+let data30 = data29[i3];
+if(typeof data30 === "string"){
+if(func2(data30) < 1){
+const err52 = {instancePath:instancePath+"/fallback/" + i3,schemaPath:"#/$defs/fallback/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.items,data:data30};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1911,9 +2094,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-if((typeof data31 == "number") && (isFinite(data31))){
-if(data31 < 1 || isNaN(data31)){
-const err53 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/$defs/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33,data:data31};
+}
+else {
+const err53 = {instancePath:instancePath+"/fallback/" + i3,schemaPath:"#/$defs/fallback/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.items.type,parentSchema:schema36.items,data:data30};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1924,10 +2107,8 @@ errors++;
 }
 }
 }
-if(data.log !== undefined){
-let data32 = data.log;
-if(typeof data32 !== "boolean"){
-const err54 = {instancePath:instancePath+"/log",schemaPath:"#/$defs/log/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.type,parentSchema:schema42,data:data32};
+else {
+const err54 = {instancePath:instancePath+"/fallback",schemaPath:"#/$defs/fallback/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema36.type,parentSchema:schema36,data:data29};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1937,14 +2118,194 @@ vErrors.push(err54);
 errors++;
 }
 }
-}
-else {
-const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
+if(data.retry !== undefined){
+let data31 = data.retry;
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+for(const key6 in data31){
+if(!(((key6 === "retries") || (key6 === "minDelayMs")) || (key6 === "maxDelayMs"))){
+const err55 = {instancePath:instancePath+"/retry",schemaPath:"#/$defs/retry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data:data31};
 if(vErrors === null){
 vErrors = [err55];
 }
 else {
 vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data31.retries !== undefined){
+let data32 = data31.retries;
+if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
+const err56 = {instancePath:instancePath+"/retry/retries",schemaPath:"#/$defs/retry/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.retries.type,parentSchema:schema34.properties.retries,data:data32};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if((typeof data32 == "number") && (isFinite(data32))){
+if(data32 > 100 || isNaN(data32)){
+const err57 = {instancePath:instancePath+"/retry/retries",schemaPath:"#/$defs/retry/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema34.properties.retries,data:data32};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+if(data32 < 0 || isNaN(data32)){
+const err58 = {instancePath:instancePath+"/retry/retries",schemaPath:"#/$defs/retry/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.retries,data:data32};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+if(data31.minDelayMs !== undefined){
+let data33 = data31.minDelayMs;
+if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
+const err59 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.minDelayMs.type,parentSchema:schema34.properties.minDelayMs,data:data33};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+if((typeof data33 == "number") && (isFinite(data33))){
+if(data33 > 2147483647 || isNaN(data33)){
+const err60 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema34.properties.minDelayMs,data:data33};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+if(data33 < 0 || isNaN(data33)){
+const err61 = {instancePath:instancePath+"/retry/minDelayMs",schemaPath:"#/$defs/retry/properties/minDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.minDelayMs,data:data33};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+if(data31.maxDelayMs !== undefined){
+let data34 = data31.maxDelayMs;
+if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){
+const err62 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.maxDelayMs.type,parentSchema:schema34.properties.maxDelayMs,data:data34};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+if((typeof data34 == "number") && (isFinite(data34))){
+if(data34 > 2147483647 || isNaN(data34)){
+const err63 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema34.properties.maxDelayMs,data:data34};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+if(data34 < 0 || isNaN(data34)){
+const err64 = {instancePath:instancePath+"/retry/maxDelayMs",schemaPath:"#/$defs/retry/properties/maxDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.maxDelayMs,data:data34};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/retry",schemaPath:"#/$defs/retry/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data31};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data.timeoutMs !== undefined){
+let data35 = data.timeoutMs;
+if(!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))){
+const err66 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/$defs/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.type,parentSchema:schema33,data:data35};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+if((typeof data35 == "number") && (isFinite(data35))){
+if(data35 > 2147483647 || isNaN(data35)){
+const err67 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/$defs/timeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647",schema:2147483647,parentSchema:schema33,data:data35};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+if(data35 < 1 || isNaN(data35)){
+const err68 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/$defs/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33,data:data35};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+if(data.log !== undefined){
+let data36 = data.log;
+if(typeof data36 !== "boolean"){
+const err69 = {instancePath:instancePath+"/log",schemaPath:"#/$defs/log/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.type,parentSchema:schema42,data:data36};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+}
+else {
+const err70 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
 }
 errors++;
 }
