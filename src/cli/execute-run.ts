@@ -2,7 +2,6 @@ import { buildPlan, type RunFlags } from '../config/build-plan.js';
 import type { LoadedAgent, LoadedProject } from '../config/load.js';
 import { isLoomError } from '../errors.js';
 import type { RunPlan, ToolPlan } from '../engine/plan.js';
-import { withoutSecrets } from '../output/redact.js';
 import type { ToolSet } from '../tools/index.js';
 import { approvalPrompt, holdableSpinner, type HoldableSpinner } from './approval-prompt.js';
 import { runPlan } from '../engine/run.js';
@@ -38,7 +37,7 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
   let spinner: HoldableSpinner | undefined;
   let tools: ToolSet | undefined;
   try {
-    tools = plan.tools ? await startTools(ctx, plan.tools, options.yes === true, () => spinner) : undefined;
+    tools = plan.tools ? await startTools(ctx, plan, plan.tools, agent, options.yes === true, () => spinner) : undefined;
   } catch (error) {
     // A missing workspace or an MCP server that does not start: nothing was sent, and a --json
     // caller still gets its one document. Ctrl-C while servers start is a run interrupted: logged.
@@ -62,7 +61,7 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
 
 async function writeLog(ctx: CommandContext, project: LoadedProject, entry: RunLogEntry): Promise<void> {
   try {
-    await appendRunLog(stateDir(project, ctx.env), ctx.io.redactor.redactValue(entry));
+    await appendRunLog(stateDir(project, ctx.env), ctx.io.secrets.redactValue(entry));
   } catch (error) {
     ctx.io.warn(`could not write the run log: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -80,31 +79,28 @@ export function failBeforeRun(ctx: CommandContext, json: boolean, agent: string 
 }
 
 /** Starts the agent's tools; MCP servers start here, and only for agents that have them. */
-async function startTools(ctx: CommandContext, plan: ToolPlan, yes: boolean, spinner: () => HoldableSpinner | undefined): Promise<ToolSet> {
+async function startTools(ctx: CommandContext, plan: RunPlan, tools: ToolPlan, agent: LoadedAgent | undefined, yes: boolean, spinner: () => HoldableSpinner | undefined): Promise<ToolSet> {
   const { createToolSet } = await import('../tools/index.js');
-  const tools = await createToolSet({
-    builtins: plan.builtins,
-    mcpServers: plan.mcpServers,
-    workspace: plan.workspace,
-    allow: plan.allow,
+  return createToolSet({
+    builtins: tools.builtins,
+    mcpServers: tools.mcpServers,
+    workspace: tools.workspace,
+    allow: tools.allow,
     yes,
-    shell: plan.shell,
+    shell: tools.shell,
     approve: approvalPrompt(ctx, spinner),
-    configDir: plan.configDir,
-    // Commands the model runs see the environment without Loom's keys.
-    env: withoutSecrets(ctx.env),
+    configDir: tools.configDir,
+    env: ctx.env,
+    // No tool reads a file holding a key, nor sends one anywhere; their results are redacted.
+    secrets: ctx.io.secrets,
+    context: [plan.input ?? '', plan.request.system ?? '', ...plan.request.messages.map((message) => message.content), agent ? JSON.stringify(agent.raw) : ''],
+    protect: tools.protect,
+    networkAllow: tools.networkAllow,
+    sandbox: tools.sandbox,
+    commandTimeoutMs: tools.commandTimeoutMs,
+    mcpCallTimeoutMs: tools.mcpTimeoutMs,
     signal: ctx.signal,
   });
-  // A tool result goes to the model's provider: a key it holds (`read_file .env`, `env`) must
-  // not, any more than it may reach the terminal.
-  return {
-    specs: tools.specs,
-    close: () => tools.close(),
-    call: async (call, signal) => {
-      const result = await tools.call(call, signal);
-      return { ...result, output: ctx.io.redactor.redact(result.output) };
-    },
-  };
 }
 
 /** The provider chain and the request: what would be sent, and to whom (keys are redacted on output). */

@@ -1,18 +1,20 @@
 import { BUILTIN_PROVIDERS } from '../config/builtins.js';
+import { projectSecrets } from '../config/config-secrets.js';
 import { loadProject, type LoadedProject } from '../config/load.js';
 import { resolveProvider } from '../config/resolve-provider.js';
 import type { CommandContext } from './context.js';
 
 /**
- * Loads the project for a command and teaches the redactor every key the project can reach,
+ * Loads the project for a command and teaches the known secrets every key the project can reach,
  * before anything is printed.
  */
 export async function openProject(ctx: CommandContext): Promise<LoadedProject> {
   const project = await loadProject({ cwd: ctx.cwd, env: ctx.env, configPath: ctx.configPath });
-  ctx.io.redactor.addFromEnv(project.env); // `.env` may have added keys
+  ctx.io.secrets.addFromEnv(project.env); // `.env` may have added keys
+  for (const value of projectSecrets(project.raw, project.env)) ctx.io.secrets.add(value);
   for (const name of providerNames(project)) {
     try {
-      ctx.io.redactor.add(resolveProvider(name, project.raw, project.env).apiKey);
+      ctx.io.secrets.add(resolveProvider(name, project.raw, project.env).apiKey);
     } catch {
       // A broken entry has no key to hide; the command that uses it reports the problem.
     }

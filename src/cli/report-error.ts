@@ -4,7 +4,7 @@ import type { CliEnvironment } from './main.js';
 
 export interface ErrorReportContext {
   cli: CliEnvironment;
-  /** The command's Io (redactor primed with the project's keys), if the command got that far. */
+  /** The command's Io (known secrets primed with the project's keys), if the command got that far. */
   io?: Io;
   debug: boolean;
   /** commander's message for a parsing error. */

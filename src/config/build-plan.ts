@@ -120,6 +120,14 @@ function toolPlan(project: LoadedProject, agent: LoadedAgent | undefined, flags:
     shell: agent?.config.shell ?? false,
     workspace: flags.workspace ?? project.rootDir,
     configDir: project.rootDir,
+    protect: {
+      folders: [project.agentsDir, resolve(project.rootDir, DEFAULTS.fixturesDir)],
+      files: project.file ? [project.file.path] : [],
+    },
+    networkAllow: [...(project.config.network?.allow ?? [])],
+    sandbox: agent?.config.sandbox ?? true,
+    ...(agent?.config.commandTimeoutMs !== undefined ? { commandTimeoutMs: agent.config.commandTimeoutMs } : {}),
+    ...(agent?.config.mcpTimeoutMs !== undefined ? { mcpTimeoutMs: agent.config.mcpTimeoutMs } : {}),
   };
 }
 

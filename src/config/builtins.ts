@@ -46,6 +46,8 @@ export const AUTO_ORDER = ['anthropic', 'openai', 'gemini'] as const;
 
 export const DEFAULTS = {
   agentsDir: 'agents',
+  /** Recorded calls for replay (CONTRACT §12); protected from the agent's writes already. */
+  fixturesDir: 'loom-fixtures',
   defaultProvider: 'auto',
   retry: { retries: 3, minDelayMs: 500, maxDelayMs: 30_000 },
   timeoutMs: 120_000,

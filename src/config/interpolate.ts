@@ -27,6 +27,11 @@ export function referencedVariable(value: string): string | undefined {
   return /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/.exec(value)?.[1];
 }
 
+/** Every variable a value references, in order (`"Bearer ${TOKEN}"` → `TOKEN`). */
+export function referencedVariables(value: string): string[] {
+  return [...value.matchAll(REFERENCE)].map((match) => match[1] ?? '');
+}
+
 /** Whether a string holds any `${…}` reference at all (so it is not a literal secret). */
 export function hasReference(value: string): boolean {
   return new RegExp(REFERENCE.source).test(value);

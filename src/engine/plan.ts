@@ -1,4 +1,4 @@
-import type { McpServerConfig, ResolvedProvider, RetryConfig } from '../config/types.js';
+import type { McpServerConfig, ResolvedProvider, RetryConfig, SandboxConfig } from '../config/types.js';
 import type { ChatRequest } from '../providers/types.js';
 
 /** One provider of the chain, with the model and limits it runs with. */
@@ -24,6 +24,15 @@ export interface ToolPlan {
   workspace: string;
   /** The config file's folder, for relative MCP `cwd`. */
   configDir: string;
+  /** Protected by location (CONTRACT §11): the agents and fixtures folders, the config file. */
+  protect: { folders: string[]; files: string[] };
+  /** The project's `network.allow`: exceptions to fetch_url's address guard. */
+  networkAllow: string[];
+  /** The agent's `sandbox` (default true: bubblewrap where it runs). */
+  sandbox: SandboxConfig;
+  /** The agent's `commandTimeoutMs` and `mcpTimeoutMs`, when set. */
+  commandTimeoutMs?: number;
+  mcpTimeoutMs?: number;
 }
 
 /**

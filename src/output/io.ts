@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { chalkFor, colorEnabled } from './color.js';
-import { Redactor } from './redact.js';
+import { KnownSecrets } from '../core/secrets.js';
 
 export interface WritableLike {
   write(chunk: string): unknown;
@@ -21,14 +21,14 @@ export interface IoOptions {
  * Every write is redacted, and colour is decided per stream.
  */
 export class Io {
-  readonly redactor = new Redactor();
+  readonly secrets = new KnownSecrets();
   /** Colours for stdout and stderr; plain when the stream is not a TTY. */
   readonly color: { out: ChalkInstance; err: ChalkInstance };
   readonly quiet: boolean;
   readonly verbose: boolean;
 
   constructor(readonly options: IoOptions) {
-    this.redactor.addFromEnv(options.env);
+    this.secrets.addFromEnv(options.env);
     this.color = {
       out: chalkFor(colorEnabled(options.stdout, options.env, options.noColor ?? false)),
       err: chalkFor(colorEnabled(options.stderr, options.env, options.noColor ?? false)),
@@ -46,16 +46,16 @@ export class Io {
   }
 
   out(text: string): void {
-    this.options.stdout.write(this.redactor.redact(text));
+    this.options.stdout.write(this.secrets.redact(text));
   }
 
   err(text: string): void {
-    this.options.stderr.write(this.redactor.redact(text));
+    this.options.stderr.write(this.secrets.redact(text));
   }
 
   /** One JSON document on stdout. */
   json(value: unknown): void {
-    this.out(`${JSON.stringify(this.redactor.redactValue(value), null, 2)}\n`);
+    this.out(`${JSON.stringify(this.secrets.redactValue(value), null, 2)}\n`);
   }
 
   warn(message: string): void {

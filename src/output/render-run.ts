@@ -3,7 +3,7 @@ import type { EngineEvent } from '../engine/run.js';
 import type { RunErrorInfo, RunResult } from '../engine/events.js';
 import { formatSeconds } from '../engine/attempt.js';
 import type { Io } from './io.js';
-import type { Redactor } from './redact.js';
+import type { KnownSecrets } from '../core/secrets.js';
 import { startSpinner, type Spinner } from './spinner.js';
 import { summaryLine } from './summary.js';
 
@@ -38,8 +38,8 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
   const spinner = options.onSpinner?.(started) ?? started;
   let endsWithNewline = true;
   let wroteText = false;
-  const line = (event: unknown) => io.out(`${JSON.stringify(io.redactor.redactValue(event))}\n`);
-  const streamed = new StreamRedactor(io.redactor);
+  const line = (event: unknown) => io.out(`${JSON.stringify(io.secrets.redactValue(event))}\n`);
+  const streamed = new StreamRedactor(io.secrets);
   /** Streamed text as it becomes safe to show: on stdout (text) or as a delta event (--jsonl). */
   const showText = (text: string) => {
     if (!text) return;
@@ -141,19 +141,19 @@ function describeInput(input: unknown): string {
 class StreamRedactor {
   private pending = '';
 
-  constructor(private readonly redactor: Redactor) {}
+  constructor(private readonly secrets: KnownSecrets) {}
 
   /** What of the text so far can be shown now, redacted. */
   push(text: string): string {
-    const redacted = this.redactor.redact(this.pending + text);
-    const hold = this.redactor.partialSecretLength(redacted);
+    const redacted = this.secrets.redact(this.pending + text);
+    const hold = this.secrets.partialSecretLength(redacted);
     this.pending = redacted.slice(redacted.length - hold);
     return redacted.slice(0, redacted.length - hold);
   }
 
   /** Whatever is held back: the stream has ended or paused for another event. */
   flush(): string {
-    const rest = this.redactor.redact(this.pending);
+    const rest = this.secrets.redact(this.pending);
     this.pending = '';
     return rest;
   }

@@ -96,6 +96,9 @@ export function toArgv(line: string): string[] {
   return words.map((word) => word.value);
 }
 
+/** One argument in single quotes, always: the approval question shows every word as it will be passed. */
+export const quoteArg = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
+
 /** Quotes an argument vector for display, so it reads back as the same words. */
 export function quoteArgv(argv: readonly string[]): string {
   return argv.map((arg) => (arg !== '' && /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');

@@ -5,13 +5,16 @@
  * arguments and tool failures included: `call` never throws for those.
  */
 import { realpath, stat } from 'node:fs/promises';
-import { BUILTIN_TOOLS, type McpServerConfig } from '../config/types.js';
+import { BUILTIN_TOOLS, type McpServerConfig, type SandboxConfig } from '../config/types.js';
 import { LoomError } from '../errors.js';
 import type { ToolCall, ToolSpec } from '../providers/types.js';
+import { KnownSecrets, withoutSecrets, type SecretForm } from '../core/secrets.js';
 import { createApprover, type ApprovalRequest } from './approval.js';
 import { builtinTools } from './builtins/index.js';
 import { ToolError, type AnyTool, type ToolContext, type ToolResult } from './define-tool.js';
 import type { McpSession } from './mcp.js';
+import { protectedPaths } from './protected-paths.js';
+import { createUrlContext } from './url-context.js';
 import { dropNullOptionals, validateInput } from './validate-input.js';
 
 export type { ApprovalRequest } from './approval.js';
@@ -24,17 +27,28 @@ export interface ToolSetOptions {
   mcpServers: Record<string, McpServerConfig>;
   /** Absolute; file tools are confined to it. */
   workspace: string;
-  /** The agent's `allow`: "write_file", "run_command", "run_command:npm test". */
+  /** The agent's `allow`: "write_file", "write_file:docs/*.md", "run_command", "run_command:npm test", "fetch_url:docs.python.org". */
   allow: readonly string[];
-  /** --yes approves everything that needs approval. */
+  /** --yes approves what needs approval (not a protected path, not a URL without provenance). */
   yes: boolean;
   /** The agent's `shell`: run_command through `/bin/sh -c`. */
   shell: boolean;
-  /** Asked when approval is needed and neither yes nor allow grants it; undefined = no TTY → refuse. */
+  /** Asked when approval is needed and neither yes nor allow grants it; undefined = no terminal → refuse. */
   approve?: (request: ApprovalRequest) => Promise<boolean>;
   /** For a relative MCP `cwd`. */
   configDir: string;
+  /** Loom's environment; tools and MCP servers get it without any known secret. */
   env: NodeJS.ProcessEnv;
+  /** Every secret Loom knows: no tool reads a file holding one, no call may carry one out. */
+  secrets?: KnownSecrets;
+  /** The texts the run starts from (input, prompt, system, agent config): the first URLs fetch_url may use. */
+  context?: readonly string[];
+  /** Folders and files protected by location: the agents folder, the config file. */
+  protect?: { folders: readonly string[]; files: readonly string[] };
+  /** The project's `network.allow` entries (CONTRACT §11): exceptions to fetch_url's address guard. */
+  networkAllow?: readonly string[];
+  /** The agent's `sandbox`: true (default) runs commands in bubblewrap where it can run. */
+  sandbox?: SandboxConfig;
   signal?: AbortSignal;
   /** run_command's timeout (default 60 s). */
   commandTimeoutMs?: number;
@@ -58,11 +72,6 @@ export interface ToolSet {
 const MCP_PIDS = Symbol('loom.mcpPids');
 
 const ABORTED: ToolResult = { ok: false, output: 'the tool call was aborted' };
-
-const oneLine = (text: string, max = 200): string => {
-  const line = text.replace(/\s*[\r\n]+\s*/g, ' ');
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-};
 
 async function realWorkspace(workspace: string): Promise<string> {
   try {
@@ -90,13 +99,18 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
   const closing = new AbortController();
   const runSignal = options.signal ? AbortSignal.any([options.signal, closing.signal]) : closing.signal;
 
+  const secrets = options.secrets ?? new KnownSecrets();
+  // What processes the tools start may see: no key, by name or by value.
+  const toolEnv = withoutSecrets(options.env, secrets);
+
   let mcp: McpSession | undefined;
   if (Object.keys(options.mcpServers).length > 0) {
     const { startMcpServers } = await import('./mcp.js');
     mcp = await startMcpServers(options.mcpServers, {
       configDir: options.configDir,
       workspace,
-      env: options.env,
+      env: toolEnv,
+      redact: (text) => secrets.redact(text),
       signal: options.signal,
       startTimeoutMs: options.mcpStartTimeoutMs,
       callTimeoutMs: options.mcpCallTimeoutMs,
@@ -104,11 +118,16 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
   }
 
   const approve = createApprover(options);
-  const baseContext = {
+  const urls = createUrlContext(options.context);
+  const baseContext: Omit<ToolContext, 'signal'> = {
     workspace,
     workspaceAsGiven: options.workspace === workspace ? undefined : options.workspace,
     shell: options.shell,
-    env: options.env,
+    env: toolEnv,
+    secrets,
+    urls,
+    protectedPaths: protectedPaths({ workspace, folders: options.protect?.folders ?? [], files: options.protect?.files ?? [] }),
+    networkAllow: options.networkAllow ?? [],
   };
 
   async function callBuiltin(tool: AnyTool, rawInput: unknown, signal: AbortSignal): Promise<ToolResult> {
@@ -119,16 +138,29 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
       return { ok: false, output: `invalid arguments for ${tool.name}:\n${problems.map((p) => `- ${p}`).join('\n')}` };
     }
     const ctx: ToolContext = { ...baseContext, signal };
-    tool.prepare?.(ctx, input);
-    if (tool.needsApproval) {
-      const request: ApprovalRequest = { tool: tool.name, summary: oneLine(tool.summarize(input)), input };
-      const command = tool.name === 'run_command' ? (input as { command: string }).command : undefined;
-      const decision = await approve(request, command);
+    const gate = await tool.prepare(ctx, input);
+    if (gate.kind === 'approval') {
+      const decision = await approve(tool.name, gate, input);
       if (!decision.approved) return { ok: false, output: decision.reason };
       signal.throwIfAborted();
     }
-    const result = await tool.execute(ctx, input);
+    const result = await tool.execute(ctx, input, gate);
     return typeof result === 'string' ? { ok: true, output: result } : result;
+  }
+
+  async function callAny(call: ToolCall, signal: AbortSignal): Promise<ToolResult> {
+    const carried = carriedSecret(call.input, secrets);
+    if (carried !== undefined) {
+      return { ok: false, output: `refused: the arguments of ${call.name} carry a secret Loom knows (${carried}); no tool call may send a key anywhere` };
+    }
+    const tool = builtins.get(call.name);
+    if (tool !== undefined) return callBuiltin(tool, call.input, signal);
+    if (mcp?.has(call.name)) {
+      const result = await mcp.call(call.name, call.input, signal);
+      return signal.aborted ? ABORTED : result;
+    }
+    const names = [...builtins.keys(), ...(mcp?.specs.map((spec) => spec.name) ?? [])];
+    return { ok: false, output: `unknown tool "${call.name}"; the tools available are: ${names.join(', ') || 'none'}` };
   }
 
   let closed: Promise<void> | undefined;
@@ -142,20 +174,19 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
     async call(call, signal) {
       const combined = signal ? AbortSignal.any([signal, runSignal]) : runSignal;
       if (combined.aborted) return ABORTED;
-      const tool = builtins.get(call.name);
+      let result: ToolResult;
       try {
-        if (tool !== undefined) return await callBuiltin(tool, call.input, combined);
-        if (mcp?.has(call.name)) {
-          const result = await mcp.call(call.name, call.input, combined);
-          return combined.aborted ? ABORTED : result;
-        }
+        result = await callAny(call, combined);
       } catch (error) {
         if (combined.aborted) return ABORTED;
-        if (error instanceof ToolError) return { ok: false, output: error.message };
-        return { ok: false, output: `${call.name} failed: ${error instanceof Error ? error.message : String(error)}` };
+        const message = error instanceof ToolError ? error.message : `${call.name} failed: ${error instanceof Error ? error.message : String(error)}`;
+        result = { ok: false, output: message };
       }
-      const names = [...builtins.keys(), ...(mcp?.specs.map((spec) => spec.name) ?? [])];
-      return { ok: false, output: `unknown tool "${call.name}"; the tools available are: ${names.join(', ') || 'none'}` };
+      // Tools redact before they cut; this catches what an error message or an MCP server said.
+      const output = secrets.redact(result.output);
+      // A URL in a tool result may be fetched later (search results, links of a fetched page).
+      urls.addFrom(output);
+      return { ok: result.ok, output };
     },
 
     close() {
@@ -173,4 +204,15 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
 /** For tests and diagnostics: the process ids of the running stdio MCP servers, by server name. */
 export function mcpProcessIds(toolSet: ToolSet): Record<string, number> {
   return (toolSet as ToolSet & { [MCP_PIDS]?: () => Record<string, number> })[MCP_PIDS]?.() ?? {};
+}
+
+/** Whether any string of a call's arguments (keys included) carries a known secret, in any encoding. */
+function carriedSecret(input: unknown, secrets: KnownSecrets, depth = 0): SecretForm | undefined {
+  if (typeof input === 'string') return secrets.find(input);
+  if (typeof input !== 'object' || input === null || depth > 64) return undefined;
+  for (const [key, value] of Object.entries(input)) {
+    const found = secrets.find(key) ?? carriedSecret(value, secrets, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

@@ -31,7 +31,10 @@ import { LIMITS } from './limits.js';
 export interface McpOptions {
   configDir: string;
   workspace: string;
+  /** The base environment of stdio servers (already without known secrets); each gets its own `env` on top. */
   env: NodeJS.ProcessEnv;
+  /** Applied to a tool result before it is cut, so a cut never leaves part of a secret. */
+  redact?: (text: string) => string;
   signal?: AbortSignal;
   /** How long a server may take to start and answer `initialize` (default LIMITS.mcpStartTimeoutMs). */
   startTimeoutMs?: number;
@@ -254,7 +257,7 @@ class Server {
       const message = error instanceof Error ? error.message : String(error);
       return { ok: false, output: `MCP server "${this.name}", tool "${tool}": ${this.withoutUrl(message)}` };
     }
-    return { ok: result.isError !== true, output: formatContent(result) };
+    return { ok: result.isError !== true, output: formatContent(result, this.options.redact) };
   }
 
   private closed?: Promise<void>;
@@ -304,7 +307,7 @@ function withoutSchemaKeyword(schema: McpTool['inputSchema']): Record<string, un
 }
 
 /** Text for the model from a tool result: text parts joined, other parts described. */
-export function formatContent(result: CallToolResult): string {
+export function formatContent(result: CallToolResult, redact: (text: string) => string = (text) => text): string {
   const parts: string[] = [];
   for (const item of result.content ?? []) {
     switch (item.type) {
@@ -328,7 +331,7 @@ export function formatContent(result: CallToolResult): string {
     }
   }
   if (parts.length === 0 && result.structuredContent !== undefined) parts.push(JSON.stringify(result.structuredContent));
-  let text = parts.join('\n');
+  let text = redact(parts.join('\n'));
   if (text.length > LIMITS.mcpOutputChars) {
     text = `${text.slice(0, LIMITS.mcpOutputChars)}\n[the result is ${text.length} characters; only the first ${LIMITS.mcpOutputChars} are shown]`;
   }

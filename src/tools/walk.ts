@@ -8,7 +8,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LIMITS } from './limits.js';
-import { isInside } from './sandbox.js';
+import { isInside } from './workspace.js';
 
 // `.loom` holds Loom's own run log (past inputs and answers) and cache: not the project's files.
 export const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', '.loom']);

@@ -208,8 +208,8 @@ describe('approval of write_file and run_command', () => {
     const cwd = await agentWorkspace(server, { tools: ['write_file', 'run_command'] });
     const { result, doc, results } = await runOneTurn(cwd, [WRITE, { id: 'r1', name: 'run_command', input: { command: 'touch ran.txt' } }]);
     expect(result.code, result.stderr).toBe(0);
-    expect(results[0]!.content).toMatch(/^refused: write_file: out\.md .*needs approval and there is no terminal to ask \(add "write_file" to the agent's "allow" list, or run with --yes\)/);
-    expect(results[1]!.content).toMatch(/^refused: run_command: touch ran\.txt needs approval/);
+    expect(results[0]!.content).toMatch(/^refused: write_file: out\.md .*needs approval and there is no terminal to ask \(add "write_file" or "write_file:<path or glob>" to the agent's "allow" list, or run with --yes\)/);
+    expect(results[1]!.content).toMatch(/^refused: run_command: 'touch' 'ran\.txt' needs approval/);
     expect(doc).toMatchObject({ ok: true, text: 'Carrying on.', toolCalls: [{ name: 'write_file', ok: false }, { name: 'run_command', ok: false }] });
     await expect(lstat(join(cwd, 'out.md'))).rejects.toThrow();
     await expect(lstat(join(cwd, 'ran.txt'))).rejects.toThrow();
@@ -250,7 +250,7 @@ describe('approval of write_file and run_command', () => {
       { name: 'run_command', ok: true },
     ]);
     expect(results[0]!.content).toContain('hi there');
-    expect(results[1]!.content).toMatch(/^refused: run_command: echo hix needs approval/);
+    expect(results[1]!.content).toMatch(/^refused: run_command: 'echo' 'hix' needs approval/);
     expect(results[2]!.content).toMatch(/^refused: /);
   });
 
@@ -340,7 +340,7 @@ describe.skipIf(!hasScript)('approval on a terminal', () => {
 });
 
 describe('keys in what tools read', () => {
-  it('a key in a file the model reads (.env) reaches neither the model nor the terminal; .loom/ is not listed', async () => {
+  it('.env is never read (a key in it reaches neither the model nor the terminal); .loom/ is not listed', async () => {
     const planted = 'sk-test-planted-in-dotenv-42';
     const cwd = await agentWorkspace(server, { tools: ['read_file', 'list_files'] }, { '.env': `MY_SERVICE_TOKEN=${planted}\n`, '.loom/runs.jsonl': '{}\n' });
     const { result, results } = await runOneTurn(cwd, [
@@ -348,7 +348,7 @@ describe('keys in what tools read', () => {
       { id: 'call_2', name: 'list_files', input: {} },
     ]);
     expect(result.code, result.stderr).toBe(0);
-    expect(results[0]?.content).toBe('MY_SERVICE_TOKEN=[redacted]\n');
+    expect(results[0]?.content).toBe('refused: ".env": .env files hold credentials and are never read by tools');
     expect(results[1]?.content).not.toContain('.loom');
     expect(JSON.stringify(server.requests.map((request) => request.body))).not.toContain(planted);
     expect(result.stdout + result.stderr).not.toContain(planted);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { colorEnabled } from '../../src/output/color.js';
 import { Io } from '../../src/output/io.js';
-import { Redactor } from '../../src/output/redact.js';
+import { KnownSecrets } from '../../src/core/secrets.js';
 
 describe('redaction', () => {
   it('replaces every known secret, longest first, in text and JSON values', () => {
-    const redactor = new Redactor();
+    const redactor = new KnownSecrets();
     redactor.add('sk-test-abc123');
     redactor.add('sk-test-abc123-longer');
     redactor.add('abc'); // too short to be a secret: left alone
@@ -14,9 +14,9 @@ describe('redaction', () => {
   });
 
   it('learns secret-looking variables from the environment', () => {
-    const redactor = new Redactor();
-    redactor.addFromEnv({ OPENAI_API_KEY: 'sk-test-from-env', HF_TOKEN: 'hf_test_token', GROQ_APIKEY: 'gsk-test-1', PATH: '/usr/bin:/bin' });
-    expect(redactor.redact('sk-test-from-env hf_test_token gsk-test-1 /usr/bin:/bin')).toBe('[redacted] [redacted] [redacted] /usr/bin:/bin');
+    const redactor = new KnownSecrets();
+    redactor.addFromEnv({ OPENAI_API_KEY: 'sk-test-from-env', HF_TOKEN: 'hf_test_token', GROQ_APIKEY: 'gsk-test-0123456789', PATH: '/usr/bin:/bin' });
+    expect(redactor.redact('sk-test-from-env hf_test_token gsk-test-0123456789 /usr/bin:/bin')).toBe('[redacted] [redacted] [redacted] /usr/bin:/bin');
   });
 
   it('everything Io writes passes through the redactor', () => {

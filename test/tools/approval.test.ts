@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isAllowed } from '../../src/tools/approval.js';
+import { allowsCommand } from '../../src/tools/command-approval.js';
 import type { ApprovalRequest } from '../../src/tools/index.js';
 import { call, makeSandbox, tools } from './helpers.js';
 
@@ -13,12 +13,12 @@ describe('approval of write_file and run_command', () => {
     const set = await tools(workspace);
     expect(await call(set, 'write_file', { path: 'a.txt', content: 'hello' })).toEqual({
       ok: false,
-      output: `refused: write_file: a.txt (5 bytes) needs approval and there is no terminal to ask (add "write_file" to the agent's "allow" list, or run with --yes)`,
+      output: `refused: write_file: a.txt (5 bytes) needs approval and there is no terminal to ask (add "write_file" or "write_file:<path or glob>" to the agent's "allow" list, or run with --yes)`,
     });
     expect(await exists(join(workspace, 'a.txt'))).toBe(false);
     expect(await call(set, 'run_command', { command: 'touch ran.txt' })).toEqual({
       ok: false,
-      output: `refused: run_command: touch ran.txt needs approval and there is no terminal to ask (add "run_command" or "run_command:<command prefix>" to the agent's "allow" list, or run with --yes)`,
+      output: `refused: run_command: 'touch' 'ran.txt' needs approval and there is no terminal to ask (add "run_command" or "run_command:<command prefix>" to the agent's "allow" list, or run with --yes)`,
     });
     expect(await exists(join(workspace, 'ran.txt'))).toBe(false);
   });
@@ -46,17 +46,17 @@ describe('approval of write_file and run_command', () => {
     const asked: string[] = [];
     const set = await tools(workspace, {
       allow: ['write_file', 'run_command:touch made', 'run_command:node -e'],
-      approve: async (request) => (asked.push(request.summary), false),
+      approve: async (request) => (asked.push(request.question), false),
     });
     expect((await call(set, 'write_file', { path: 'a.txt', content: 'x' })).ok).toBe(true);
     expect((await call(set, 'run_command', { command: 'touch made' })).ok).toBe(true);
     expect((await call(set, 'run_command', { command: `touch  'made' second` })).ok).toBe(true);
     expect((await call(set, 'run_command', { command: 'node -e "process.exit(0)"' })).ok).toBe(true);
     // Not whole arguments, or another command: the user is asked (and says no).
-    expect(await call(set, 'run_command', { command: 'touch madex' })).toEqual({ ok: false, output: 'refused: the user did not approve run_command: touch madex' });
+    expect(await call(set, 'run_command', { command: 'touch madex' })).toEqual({ ok: false, output: "refused: the user did not approve run_command: 'touch' 'madex'" });
     expect((await call(set, 'run_command', { command: 'touch' })).ok).toBe(false);
     expect((await call(set, 'run_command', { command: 'node --eval 1' })).ok).toBe(false);
-    expect(asked).toEqual(['run_command: touch madex', 'run_command: touch', 'run_command: node --eval 1']);
+    expect(asked).toEqual(["run_command: 'touch' 'madex'", "run_command: 'touch'", "run_command: 'node' '--eval' '1'"]);
     expect(await exists(join(workspace, 'made'))).toBe(true);
     expect(await exists(join(workspace, 'second'))).toBe(true);
     expect(await exists(join(workspace, 'madex'))).toBe(false);
@@ -72,7 +72,7 @@ describe('approval of write_file and run_command', () => {
     expect(await exists(join(workspace, 'other'))).toBe(false);
   });
 
-  it('asks the approve callback, with a one-line summary, and follows its answer', async () => {
+  it('asks the approve callback, with the exact argument vector, and follows its answer', async () => {
     const { workspace } = await makeSandbox();
     const asked: ApprovalRequest[] = [];
     let answer = true;
@@ -80,11 +80,11 @@ describe('approval of write_file and run_command', () => {
     expect(await call(set, 'write_file', { path: 'yes.txt', content: 'line 1\nline 2\n' })).toEqual({ ok: true, output: 'wrote 14 bytes to yes.txt' });
     answer = false;
     expect(await call(set, 'write_file', { path: 'no.txt', content: 'x' })).toEqual({ ok: false, output: 'refused: the user did not approve write_file: no.txt (1 bytes)' });
-    expect(await call(set, 'run_command', { command: 'touch\n  no-run' })).toEqual({ ok: false, output: 'refused: the user did not approve run_command: touch no-run' });
+    expect(await call(set, 'run_command', { command: 'touch\n  no-run' })).toEqual({ ok: false, output: "refused: the user did not approve run_command: 'touch' 'no-run'" });
     expect(asked).toEqual([
-      { tool: 'write_file', summary: 'write_file: yes.txt (14 bytes)', input: { path: 'yes.txt', content: 'line 1\nline 2\n' } },
-      { tool: 'write_file', summary: 'write_file: no.txt (1 bytes)', input: { path: 'no.txt', content: 'x' } },
-      { tool: 'run_command', summary: 'run_command: touch no-run', input: { command: 'touch\n  no-run' } },
+      { tool: 'write_file', question: 'write_file: yes.txt (14 bytes)', input: { path: 'yes.txt', content: 'line 1\nline 2\n' } },
+      { tool: 'write_file', question: 'write_file: no.txt (1 bytes)', input: { path: 'no.txt', content: 'x' } },
+      { tool: 'run_command', question: "run_command: 'touch' 'no-run'", input: { command: 'touch\n  no-run' } },
     ]);
     expect(await exists(join(workspace, 'yes.txt'))).toBe(true);
     expect(await exists(join(workspace, 'no.txt'))).toBe(false);
@@ -124,21 +124,21 @@ describe('approval of write_file and run_command', () => {
 
 describe('allow prefixes', () => {
   it('match whole arguments from the start', () => {
-    expect(isAllowed(['run_command:npm test'], 'run_command', 'npm test', false)).toBe(true);
-    expect(isAllowed(['run_command:npm test'], 'run_command', 'npm test -- --watch=false', false)).toBe(true);
-    expect(isAllowed(['run_command:npm test'], 'run_command', "'npm' \"test\"", false)).toBe(true);
-    expect(isAllowed(['run_command:npm test'], 'run_command', 'npm testx', false)).toBe(false);
-    expect(isAllowed(['run_command:npm test'], 'run_command', 'npm', false)).toBe(false);
-    expect(isAllowed(['run_command:npm test'], 'run_command', 'npx npm test', false)).toBe(false);
-    expect(isAllowed(['run_command:'], 'run_command', 'anything', false)).toBe(false);
-    expect(isAllowed(['run_command:npm test'], 'write_file', undefined, false)).toBe(false);
+    expect(allowsCommand('run_command:npm test', 'npm test', false)).toBe(true);
+    expect(allowsCommand('run_command:npm test', 'npm test -- --watch=false', false)).toBe(true);
+    expect(allowsCommand('run_command:npm test', "'npm' \"test\"", false)).toBe(true);
+    expect(allowsCommand('run_command:npm test', 'npm testx', false)).toBe(false);
+    expect(allowsCommand('run_command:npm test', 'npm', false)).toBe(false);
+    expect(allowsCommand('run_command:npm test', 'npx npm test', false)).toBe(false);
+    expect(allowsCommand('run_command:', 'anything', false)).toBe(false);
+    expect(allowsCommand('write_file', 'npm test', false)).toBe(false);
   });
 
   it('through a shell, approve only a command line with no shell syntax', () => {
-    expect(isAllowed(['run_command:npm test'], 'run_command', 'npm test --silent', true)).toBe(true);
+    expect(allowsCommand('run_command:npm test', 'npm test --silent', true)).toBe(true);
     for (const line of ['npm test && rm -rf ~', 'npm test; rm -rf ~', 'npm test | sh', 'npm test $(rm -rf ~)', 'npm test `id`', 'npm test > /etc/x', 'npm test\nrm -rf ~', 'npm test *']) {
-      expect(isAllowed(['run_command:npm test'], 'run_command', line, true), line).toBe(false);
+      expect(allowsCommand('run_command:npm test', line, true), line).toBe(false);
     }
-    expect(isAllowed(['run_command'], 'run_command', 'npm test && rm -rf ~', true)).toBe(true);
+    expect(allowsCommand('run_command', 'npm test && rm -rf ~', true)).toBe(true);
   });
 });

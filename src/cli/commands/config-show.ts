@@ -4,7 +4,7 @@ import { displayPath, loadAgent, type LoadedAgent, type LoadedProject } from '..
 import { resolveProvider } from '../../config/resolve-provider.js';
 import { resolveLimits, resolveSelection } from '../../config/resolve-settings.js';
 import { isLoomError } from '../../errors.js';
-import { REDACTED } from '../../output/redact.js';
+import { REDACTED } from '../../core/secrets.js';
 import { formatTable } from '../../output/table.js';
 import type { CommandFunction } from '../context.js';
 import { openProject, providerNames } from '../project.js';

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { agentSecrets } from '../../config/config-secrets.js';
 import { loadAgent } from '../../config/load.js';
 import type { CommandFunction } from '../context.js';
 import { executeRun, failBeforeRun } from '../execute-run.js';
@@ -12,6 +13,7 @@ const run: CommandFunction = async (ctx, args, options) => {
   try {
     const project = await openProject(ctx);
     const agent = await loadAgent(project, name, ctx.cwd);
+    for (const value of agentSecrets(agent.raw, project.env)) ctx.io.secrets.add(value);
     const vars = await parseVars(ctx, (options.var as string[] | undefined) ?? []);
     const input = inputWords.length > 0 ? inputWords.join(' ') : typeof options.input === 'string' ? await readUserFile(ctx, options.input, '--input') : await readStdin(ctx);
     prepared = { project, agent, vars, input };

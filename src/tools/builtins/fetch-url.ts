@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { defineTool, ToolError, type ToolResult } from '../define-tool.js';
+import { defineTool, FREE, ToolError, type ToolResult } from '../define-tool.js';
 import { formatBytes, LIMITS } from '../limits.js';
 import { decodeUtf8, isBinary } from '../text.js';
 
@@ -84,10 +84,9 @@ export function createFetchUrl({ timeoutMs = LIMITS.fetchTimeoutMs }: FetchUrlOp
       required: ['url'],
       additionalProperties: false,
     },
-    needsApproval: false,
-    summarize: ({ url }) => `fetch_url: ${url}`,
     prepare(_ctx, { url }) {
       parseUrl(url);
+      return FREE;
     },
     async execute(ctx, { url: given }): Promise<ToolResult> {
       let url = parseUrl(given);

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { defineTool, ToolError } from '../define-tool.js';
+import { defineTool, FREE, ToolError } from '../define-tool.js';
 import { compileGlob, GlobError } from '../glob.js';
 import { LIMITS } from '../limits.js';
-import { resolveInWorkspace } from '../sandbox.js';
+import { resolveInWorkspace } from '../workspace.js';
 import { walkFiles, type WalkState } from '../walk.js';
 
 export const listFiles = defineTool<{ path?: string; pattern?: string }>({
@@ -16,8 +16,7 @@ export const listFiles = defineTool<{ path?: string; pattern?: string }>({
     },
     additionalProperties: false,
   },
-  needsApproval: false,
-  summarize: ({ path, pattern }) => `list_files: ${path ?? '.'}${pattern ? ` ${pattern}` : ''}`,
+  prepare: () => FREE,
   async execute(ctx, { path = '.', pattern }) {
     let matches: ((path: string) => boolean) | undefined;
     try {

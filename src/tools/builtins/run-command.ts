@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { killChild, track } from '../children.js';
+import { commandGate } from '../command-approval.js';
 import { CommandLineError, toArgv } from '../command-line.js';
 import { defineTool, ToolError, type ToolResult } from '../define-tool.js';
 import { formatBytes, LIMITS } from '../limits.js';
@@ -40,10 +41,10 @@ export function createRunCommand({ timeoutMs = LIMITS.commandTimeoutMs }: RunCom
       required: ['command'],
       additionalProperties: false,
     },
-    needsApproval: true,
-    summarize: ({ command }) => `run_command: ${command.replace(/\s*\n\s*/g, ' ')}`,
     prepare(ctx, { command }) {
-      argvOf(command, ctx.shell); // a line that cannot run is refused before approval is asked for
+      // A line that cannot run is refused before approval is asked for.
+      const { file, args } = argvOf(command, ctx.shell);
+      return commandGate(command, [file, ...args], ctx);
     },
     async execute(ctx, { command }) {
       const { file, args } = argvOf(command, ctx.shell);

@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { defineTool, ToolError } from '../define-tool.js';
+import { defineTool, FREE, ToolError } from '../define-tool.js';
 import { LIMITS } from '../limits.js';
-import { resolveInWorkspace } from '../sandbox.js';
+import { resolveInWorkspace } from '../workspace.js';
 import { isBinary } from '../text.js';
 import { walkFiles, type WalkedFile, type WalkState } from '../walk.js';
 
@@ -42,8 +42,7 @@ export const searchFiles = defineTool<{ pattern: string; path?: string }>({
     required: ['pattern'],
     additionalProperties: false,
   },
-  needsApproval: false,
-  summarize: ({ pattern, path }) => `search_files: ${pattern}${path ? ` in ${path}` : ''}`,
+  prepare: () => FREE,
   async execute(ctx, { pattern, path = '.' }) {
     let regexp: RegExp;
     try {

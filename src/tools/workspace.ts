@@ -5,9 +5,8 @@
  * lead out are refused before anything outside is opened, read or written — at most its existence
  * is looked up (lstat/realpath) to follow a link.
  *
- * The tools then open the returned real path, not the given one, so a link is not followed a
- * second time. (A link swapped between the check and the use — a race with another process in
- * the workspace — is outside what this guards against.)
+ * This is the check before use, with clear refusals; workspace-open.ts checks again what was
+ * actually opened, so a link swapped between the two cannot lead out.
  */
 import { lstat, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -46,6 +45,20 @@ const viaLink = (given: string) =>
 const code = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 
 /**
+ * `given` resolved against the workspace without touching the disk (`..` applied), refused when it
+ * is outside. An absolute path may name the workspace by the path it was given as.
+ */
+export function lexicalPath({ workspace, workspaceAsGiven: original }: WorkspaceRef, given: string): string {
+  if (given.includes('\0')) throw new ToolError('refused: the path contains a NUL character');
+  let lexical = resolve(workspace, given);
+  if (!isInside(workspace, lexical) && original !== undefined && isInside(original, lexical)) {
+    lexical = join(workspace, relative(original, lexical));
+  }
+  if (!isInside(workspace, lexical)) throw outside(given);
+  return lexical;
+}
+
+/**
  * Resolves `given` (relative to the workspace, or absolute) to a real path inside the workspace. With `allowMissing` (writes), a path that does not exist yet is allowed
  * when its nearest existing ancestor really is inside the workspace, and is not a dangling link.
  */
@@ -54,13 +67,7 @@ export async function resolveInWorkspace(
   given: string,
   { allowMissing = false }: { allowMissing?: boolean } = {},
 ): Promise<ResolvedPath> {
-  if (given.includes('\0')) throw new ToolError('refused: the path contains a NUL character');
-  // An absolute path may name the workspace by the path it was given as, before symlinks were resolved.
-  let lexical = resolve(workspace, given);
-  if (!isInside(workspace, lexical) && original !== undefined && isInside(original, lexical)) {
-    lexical = join(workspace, relative(original, lexical));
-  }
-  if (!isInside(workspace, lexical)) throw outside(given);
+  const lexical = lexicalPath({ workspace, workspaceAsGiven: original }, given);
 
   try {
     const real = await realpath(lexical);
