@@ -1,12 +1,29 @@
 import { runCli } from './main.js';
 
+/**
+ * Exit codes of a run ended by a signal (CONTRACT §4): SIGTERM and SIGHUP are handled exactly as
+ * SIGINT — requests aborted, tools' processes stopped, the log line written — and end with their
+ * own code.
+ */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+type HandledSignal = keyof typeof SIGNAL_EXIT_CODES;
+
+/** A run that has not ended this long after the signal is ended here (a tool stuck past its own stop). */
+const SIGNAL_GRACE_MS = 5000;
+
 const controller = new AbortController();
-// The first Ctrl-C aborts the run (commands keep what was printed and exit 130); a second one
-// leaves at once, for a run that does not stop.
-process.once('SIGINT', () => {
-  controller.abort();
-  process.once('SIGINT', () => process.exit(130));
-});
+let stoppedBy: HandledSignal | undefined;
+
+for (const signal of Object.keys(SIGNAL_EXIT_CODES) as HandledSignal[]) {
+  process.on(signal, () => {
+    // A second signal leaves at once, for a run that does not stop; the exit hook still kills
+    // every process the tools started.
+    if (stoppedBy !== undefined) process.exit(SIGNAL_EXIT_CODES[stoppedBy]);
+    stoppedBy = signal;
+    controller.abort(new Error(`interrupted by ${signal}`));
+    setTimeout(() => process.exit(SIGNAL_EXIT_CODES[signal]), SIGNAL_GRACE_MS).unref();
+  });
+}
 
 // The reader went away (`loom ask … | head -1`): it has what it wanted, so leave quietly
 // instead of dying on EPIPE with a stack trace.
@@ -33,7 +50,9 @@ void runCli({
     return process.stderr;
   },
   signal: controller.signal,
-}).then((exitCode) => {
+}).then((code) => {
+  // Commands report any interruption as 130; the signal that caused it decides the code.
+  const exitCode = stoppedBy !== undefined && code === SIGNAL_EXIT_CODES.SIGINT ? SIGNAL_EXIT_CODES[stoppedBy] : code;
   // Exit as soon as the output has been handed to the OS, instead of waiting for idle sockets.
   const exit = () => process.exit(exitCode);
   process.stdout.write('', () => (stderrUsed ? process.stderr.write('', exit) : exit()));
