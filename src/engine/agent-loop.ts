@@ -7,6 +7,7 @@ import type { ToolCallSummary } from './events.js';
 import type { EngineEvent } from './run.js';
 import type { PlannedProvider, RunPlan } from './plan.js';
 import { OutputValidator, repairPrompt } from './structured-output.js';
+import { runToolTurn } from './tool-turn.js';
 import type { TurnRunner } from './turn.js';
 
 /** What the run has produced so far: the result on success, the partial result on failure. */
@@ -90,17 +91,19 @@ export async function runAgentLoop(
 }
 
 /**
- * The model's tool calls, run at once; each result goes back to the model, failures included.
- * `tool_result` events come as calls finish; `toolCalls` and the messages keep the model's order.
+ * The model's tool calls, run at once within the turn's bounds; each result goes back to the
+ * model, failures included. `tool_result` events come as calls finish; `toolCalls` and the
+ * messages keep the model's order.
  */
 async function runTools(calls: ToolCall[], tools: ToolSet, emit: (event: EngineEvent) => void, progress: LoopProgress, signal?: AbortSignal): Promise<Message[]> {
-  const results = await Promise.all(
-    calls.map(async (call) => {
-      emit({ type: 'tool_call', id: call.id, name: call.name, input: call.input });
-      const result = await tools.call(call, signal);
-      emit({ type: 'tool_result', id: call.id, name: call.name, ok: result.ok, output: result.output });
-      return result;
-    }),
+  const results = await runToolTurn(
+    calls,
+    tools,
+    {
+      onCall: (call) => emit({ type: 'tool_call', id: call.id, name: call.name, input: call.input }),
+      onResult: (call, result) => emit({ type: 'tool_result', id: call.id, name: call.name, ok: result.ok, output: result.output }),
+    },
+    signal,
   );
   return calls.map((call, index): Message => {
     const result = results[index]!;

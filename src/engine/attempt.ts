@@ -56,7 +56,7 @@ export async function attemptTurn(provider: Provider, request: ChatRequest, opti
         output.text += event.text;
         options.onDelta(event.text);
       } else if (event.type === 'tool-call') output.toolCalls.push(event.call);
-      else if (event.type === 'usage') output.usage = event.usage;
+      else if (event.type === 'usage') output.usage = saneUsage(event.usage);
       else if (event.type === 'finish') output.finish = event.reason;
       // Any other event (a keep-alive, say) only shows the stream is alive: the timer was re-armed.
     }
@@ -79,6 +79,15 @@ export async function attemptTurn(provider: Provider, request: ChatRequest, opti
     options.signal?.removeEventListener('abort', abortFromRun);
     if (!controller.signal.aborted) controller.abort(); // release the connection of an abandoned stream
   }
+}
+
+/**
+ * A provider's token counts as reported, or null (unknown) when any is negative, fractional or
+ * not a number: a negative count would make a negative cost, and a budget that never trips.
+ */
+export function saneUsage(usage: Usage): Usage | null {
+  const count = (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+  return count(usage.inputTokens) && count(usage.outputTokens) ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens } : null;
 }
 
 export function formatSeconds(ms: number): string {

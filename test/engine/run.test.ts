@@ -283,6 +283,28 @@ describe('runPlan: usage and cost', () => {
     expect(last(events)).toMatchObject({ type: 'done', usage: null, costUsd: null });
   });
 
+  it.each([
+    ['negative', { inputTokens: -1_000_000, outputTokens: 5 }],
+    ['not a number', { inputTokens: 'many', outputTokens: 5 }],
+    ['fractional', { inputTokens: 1.5, outputTokens: 5 }],
+    ['NaN', { inputTokens: Number.NaN, outputTokens: 5 }],
+  ])('%s token counts make the turn\'s usage unknown (as when none is reported: a budget estimates it), never a negative cost', async (_name, usage) => {
+    const provider: Provider = {
+      name: 'liar',
+      type: 'openai-compatible',
+      async *stream() {
+        yield { type: 'text-delta', text: 'hi' };
+        yield { type: 'usage', usage: usage as never };
+        yield { type: 'finish', reason: 'stop' };
+      },
+    };
+    const priced = step('liar', { provider: providerConfig('liar', { type: 'openai-compatible', pricing: { 'liar-model': { input: 1, output: 1 } } }) });
+    const events: EngineEvent[] = [];
+    for await (const event of runPlan(plan([priced]), { streamsToUser: true, createProvider: async () => provider })) events.push(event);
+    expect(types(events)).toEqual(['start', 'delta', 'done']);
+    expect(last(events)).toMatchObject({ type: 'done', usage: null, costUsd: null });
+  });
+
   it('priced by the provider pricing, null for a model with no known price', async () => {
     const priced = await run(plan([step('p', { provider: providerConfig('p', { type: 'openai-compatible', pricing: { 'p-model': { input: 2, output: 10 } } }) })]), { p: [{ text: 'x', usage: { inputTokens: 1000, outputTokens: 100 } }] });
     // The mock provider stands in for an openai-compatible one; its config's pricing applies.
