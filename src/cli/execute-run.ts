@@ -34,6 +34,7 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
   }
 
   const time = new Date();
+  const redact = (text: string) => ctx.io.secrets.redact(text);
   let spinner: HoldableSpinner | undefined;
   let tools: ToolSet | undefined;
   try {
@@ -44,7 +45,7 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
     if (isLoomError(error) && error.code === 'interrupted') {
       const [primary] = plan.chain;
       const partial = { agent: plan.agent, provider: primary?.provider.name ?? '', model: primary?.model ?? '', durationMs: Date.now() - time.getTime() };
-      await writeLog(ctx, project, logEntry({ time, input: plan.input, keepText: plan.log, failure: { code: error.code, message: error.message, provider: null, status: null, partial } }));
+      await writeLog(ctx, project, logEntry({ time, input: plan.input, keepText: plan.log, redact, failure: { code: error.code, message: error.message, provider: null, status: null, partial } }));
     }
     failBeforeRun(ctx, mode === 'json', plan.agent, error);
   }
@@ -55,7 +56,7 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
   } finally {
     await tools?.close();
   }
-  await writeLog(ctx, project, logEntry({ time, input: plan.input, keepText: plan.log, result: outcome.result, failure: outcome.failure }));
+  await writeLog(ctx, project, logEntry({ time, input: plan.input, keepText: plan.log, redact, result: outcome.result, failure: outcome.failure }));
   return outcome.exitCode;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The run log `.loom/runs.jsonl` (CONTRACT §8, §10) and `loom logs`.
  */
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeProviderServer, openaiWire } from '../support/fake-provider-server.js';
 import { makeWorkspace } from '../support/workspace.js';
@@ -142,3 +143,52 @@ describe('loom logs', () => {
     expect(JSON.parse(shown.stdout)[0].input).toBe('my key is [redacted]');
   });
 });
+
+describe('lines stay whole and small', () => {
+  it('20 concurrent runs with large texts: every line parses, input and text are cut at 32,768 characters, no line passes 256 KiB', async () => {
+    const cwd = await makeWorkspace({ 'loom.config.json': { defaultProvider: 'mock' } });
+    // Each run's input is 600 KB of its own letter: a line written in pieces would mix letters.
+    const letters = 'abcdefghijklmnopqrst'.split('');
+    await Promise.all(letters.map(async (letter) => {
+      const result = await runLoomWithInput(cwd, letter.repeat(600_000));
+      expect(result.code, result.stderr).toBe(0);
+    }));
+    const text = await logText(cwd);
+    const lines = text.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(20);
+    for (const line of lines) {
+      expect(Buffer.byteLength(line)).toBeLessThan(256 * 1024);
+      const entry = JSON.parse(line);
+      expect(entry.input).toHaveLength(32_768);
+      expect(entry).toMatchObject({ inputTruncated: true, textTruncated: true, ok: true });
+      expect(new Set(entry.input)).toEqual(new Set([entry.input[0]]));
+    }
+    expect(new Set(lines.map((line) => JSON.parse(line).input[0]))).toEqual(new Set(letters));
+  });
+
+  it('a key across the cut is redacted before the cut: no part of it is kept', async () => {
+    const cwd = await makeWorkspace({ 'loom.config.json': { defaultProvider: 'mock' } });
+    const key = KEYS.OPENAI_TEST_KEY;
+    const input = `${'x'.repeat(32_768 - 10)}${key} tail`;
+    expect((await runLoomWithInput(cwd, input, { OPENAI_API_KEY: key })).code).toBe(0);
+    const [entry] = await logLines(cwd);
+    expect(entry!.input).toBe(`${'x'.repeat(32_758)}[redacted]`);
+    expect(await logText(cwd)).not.toContain(key.slice(0, 10));
+  });
+
+  it('`loom logs` skips lines that are not run entries and says how many', async () => {
+    const cwd = await makeWorkspace({ 'loom.config.json': { defaultProvider: 'mock' } });
+    expect((await loom(['ask', 'first'], cwd)).code).toBe(0);
+    await appendFile(join(cwd, '.loom', 'runs.jsonl'), 'not json\n{"some":"object"}\n{"time":"x","ok":tr');
+    await appendFile(join(cwd, '.loom', 'runs.jsonl'), '\n');
+    expect((await loom(['ask', 'second'], cwd)).code).toBe(0);
+    const shown = await loom(['logs', '--json'], cwd);
+    expect(JSON.parse(shown.stdout).map((entry: { input: string }) => entry.input)).toEqual(['first', 'second']);
+    expect(shown.stderr).toBe('loom: warning: skipped 3 lines of the run log that are not run entries\n');
+  });
+});
+
+/** `loom ask` with its input on stdin (too long for an argument list). */
+function runLoomWithInput(cwd: string, input: string, env: Record<string, string> = {}) {
+  return loom(['ask'], cwd, { input, env });
+}

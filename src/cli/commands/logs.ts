@@ -7,7 +7,8 @@ import { openProject } from '../project.js';
 /** `loom logs`: the last runs (10 by default), newest last. */
 const logs: CommandFunction = async (ctx, _args, options) => {
   const project = await openProject(ctx);
-  const entries = await readRunLog(stateDir(project, ctx.env), (options.count as number | undefined) ?? 10);
+  const { entries, skipped } = await readRunLog(stateDir(project, ctx.env), (options.count as number | undefined) ?? 10);
+  if (skipped > 0) ctx.io.warn(`skipped ${skipped} line${skipped === 1 ? '' : 's'} of the run log that ${skipped === 1 ? 'is' : 'are'} not run entries`);
   if (options.json) {
     ctx.io.json(entries);
     return;
