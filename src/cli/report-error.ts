@@ -1,5 +1,6 @@
 import { isLoomError } from '../errors.js';
 import { Io } from '../output/io.js';
+import { visibleText } from '../output/visible.js';
 import type { CliEnvironment } from './main.js';
 
 export interface ErrorReportContext {
@@ -25,11 +26,11 @@ export function reportError(error: unknown, context: ErrorReportContext): number
   }
   if (isLoomError(error)) {
     io.error(error.message, error.hint);
-    if (context.debug && error.stack) io.err(`${error.stack}\n`);
+    if (context.debug && error.stack) io.err(`${visibleText(error.stack)}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
   io.error(`internal error: ${message}`, context.debug ? undefined : 'run again with --debug to see the stack trace');
-  if (context.debug && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
+  if (context.debug && error instanceof Error && error.stack) io.err(`${visibleText(error.stack)}\n`);
   return 1;
 }

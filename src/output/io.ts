@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { chalkFor, colorEnabled } from './color.js';
 import { KnownSecrets } from '../core/secrets.js';
+import { visible, visibleJson, visibleText } from './visible.js';
 
 export interface WritableLike {
   write(chunk: string): unknown;
@@ -49,26 +50,46 @@ export class Io {
     this.options.stdout.write(this.secrets.redact(text));
   }
 
+  /**
+   * The model's answer (CONTRACT §11): as given when stdout is not a terminal (it is data), with
+   * control sequences made visible when it is one.
+   */
+  answer(text: string): void {
+    this.out(this.stdoutIsTTY ? visibleText(text) : text);
+  }
+
   err(text: string): void {
     this.options.stderr.write(this.secrets.redact(text));
   }
 
   /** One JSON document on stdout. */
   json(value: unknown): void {
-    this.out(`${JSON.stringify(this.secrets.redactValue(value), null, 2)}\n`);
+    this.out(`${this.jsonText(value, 2)}\n`);
   }
 
+  /** One JSON line on stdout (`--jsonl`). */
+  jsonLine(value: unknown): void {
+    this.out(`${this.jsonText(value)}\n`);
+  }
+
+  /** Redacted, and with no character that could act on a terminal (the same JSON value). */
+  private jsonText(value: unknown, indent?: number): string {
+    return visibleJson(JSON.stringify(this.secrets.redactValue(value), null, indent) ?? 'null');
+  }
+
+  // Messages may quote the model, a file or a server: nothing in them reaches the terminal raw.
+
   warn(message: string): void {
-    if (!this.quiet) this.err(`${this.color.err.yellow('loom: warning:')} ${message}\n`);
+    if (!this.quiet) this.err(`${this.color.err.yellow('loom: warning:')} ${visible(message)}\n`);
   }
 
   notice(message: string): void {
-    if (!this.quiet) this.err(`${this.color.err.dim(`loom: ${message}`)}\n`);
+    if (!this.quiet) this.err(`${this.color.err.dim(`loom: ${visible(message)}`)}\n`);
   }
 
   error(message: string, hint?: string): void {
-    this.err(`${this.color.err.red('loom: error:')} ${firstLine(message)}\n`);
-    if (hint) this.err(`${this.color.err.dim(`hint: ${hint}`)}\n`);
+    this.err(`${this.color.err.red('loom: error:')} ${visible(firstLine(message))}\n`);
+    if (hint) this.err(`${this.color.err.dim(`hint: ${visible(hint)}`)}\n`);
   }
 }
 

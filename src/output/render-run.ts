@@ -6,6 +6,7 @@ import type { Io } from './io.js';
 import type { KnownSecrets } from '../core/secrets.js';
 import { startSpinner, type Spinner } from './spinner.js';
 import { summaryLine } from './summary.js';
+import { visible } from './visible.js';
 
 export type OutputMode = 'text' | 'json' | 'jsonl';
 
@@ -38,7 +39,7 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
   const spinner = options.onSpinner?.(started) ?? started;
   let endsWithNewline = true;
   let wroteText = false;
-  const line = (event: unknown) => io.out(`${JSON.stringify(io.secrets.redactValue(event))}\n`);
+  const line = (event: unknown) => io.jsonLine(event);
   const streamed = new StreamRedactor(io.secrets);
   /** Streamed text as it becomes safe to show: on stdout (text) or as a delta event (--jsonl). */
   const showText = (text: string) => {
@@ -46,7 +47,7 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
     if (mode === 'jsonl') line({ type: 'delta', text });
     else if (mode === 'text' && !options.structured) {
       spinner.stop();
-      io.out(text);
+      io.answer(text);
       wroteText = true;
       endsWithNewline = text.endsWith('\n');
     }
@@ -86,7 +87,7 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
           endsWithNewline = true;
         }
         io.notice(`${event.name} ${describeInput(event.input)}`);
-        spinner.resume(`running ${event.name}…`);
+        spinner.resume(`running ${visible(event.name)}…`);
         break;
       case 'tool_result':
         if (mode === 'jsonl') line(event);
@@ -102,10 +103,10 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
         if (mode === 'jsonl') line(event);
         else if (mode === 'json') io.json({ ok: true, ...result });
         else if (options.structured && result.output !== null) {
-          io.out(`${JSON.stringify(result.output, null, 2)}\n`);
+          io.json(result.output);
           if (io.stderrIsTTY && !io.quiet) io.err(`${io.color.err.dim(summaryLine(result))}\n`);
         } else {
-          if (!wroteText && result.text) io.out(result.text);
+          if (!wroteText && result.text) io.answer(result.text);
           if ((wroteText || result.text) && !(wroteText ? endsWithNewline : result.text.endsWith('\n'))) io.out('\n');
           if (io.stderrIsTTY && !io.quiet) io.err(`${io.color.err.dim(summaryLine(result))}\n`);
         }

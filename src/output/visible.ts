@@ -31,3 +31,14 @@ export function visibleText(text: string): string {
     char === '\n' || char === '\t' || (char === '\r' && whole[offset + 1] === '\n') ? char : escape(char),
   );
 }
+
+/** What JSON.stringify leaves raw of the characters above (it escapes only C0 controls). */
+const INVISIBLE_IN_JSON = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * A JSON text with the invisible characters of its strings written as `\uXXXX` escapes: the same
+ * JSON value for any parser, and nothing that acts on a terminal when it is shown on one.
+ */
+export function visibleJson(json: string): string {
+  return json.replace(INVISIBLE_IN_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
