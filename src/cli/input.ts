@@ -22,7 +22,8 @@ export async function readUserFile(ctx: CommandContext, path: string, what: stri
 
 /** `--var name=value` and `--var name=@file`. */
 export async function parseVars(ctx: CommandContext, specs: readonly string[]): Promise<Record<string, string>> {
-  const vars: Record<string, string> = {};
+  // No prototype: `--var __proto__=x` is a variable like any other.
+  const vars: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const spec of specs) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(spec);
     if (!match) throw new LoomError('usage', `--var takes name=value, got "${spec}"`, { hint: 'for example --var audience=managers, or --var notes=@notes.md' });

@@ -169,7 +169,8 @@ async function agentText(agent: LoadedAgent | undefined, inline: 'prompt' | 'sys
 
 /** Fills a template from the agent's input defaults, then `--var`, then the input. */
 function render(agent: LoadedAgent | undefined, template: AgentText, flags: RunFlags): string {
-  const values: Record<string, string> = {};
+  // No prototype: an input or --var named `__proto__` or `constructor` is just a name.
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, input] of Object.entries(agent?.config.inputs ?? {})) if (input.default !== undefined) values[name] = input.default;
   Object.assign(values, flags.vars);
   if (flags.input !== null) values.input = flags.input;

@@ -53,6 +53,11 @@ export function parseJsonSource(path: string, rawText: string): ParseResult {
   // Editors on Windows may save a byte order mark; it is not part of the JSON and editors do
   // not count it as a column.
   const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
+  // Deeper than any config needs, and deep enough to exhaust the stack of whatever walks it later.
+  const tooDeep = nestingBeyond(text, MAX_NESTING);
+  if (tooDeep !== undefined) {
+    return { ok: false, problems: [syntaxProblem(new LineIndex(text).positionAt(tooDeep), `the file is nested deeper than ${MAX_NESTING} levels`, 'a config needs only a few levels')] };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -76,6 +81,26 @@ export function parseJsonSource(path: string, rawText: string): ParseResult {
     message: `property "${name}" is given more than once; only the last one counts`,
   }));
   return { ok: true, source, problems };
+}
+
+/** The most arrays and objects a config file may have inside one another (CONTRACT §11). */
+export const MAX_NESTING = 100;
+
+/** The offset of the first `[` or `{` that opens level `max + 1`, outside strings; undefined when none does. */
+function nestingBeyond(text: string, max: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 92 /* \ */) i++;
+      else if (char === 34 /* " */) inString = false;
+    } else if (char === 34) inString = true;
+    else if (char === 91 /* [ */ || char === 123 /* { */) {
+      if (++depth > max) return i;
+    } else if (char === 93 /* ] */ || char === 125 /* } */) depth--;
+  }
+  return undefined;
 }
 
 /** jsonc-parser recovers after an error, so every mistake in the file is reported. */

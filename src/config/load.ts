@@ -6,7 +6,8 @@ import { didYouMean } from './did-you-mean.js';
 import { loadDotEnv } from './dotenv.js';
 import { findConfig, type ConfigFile } from './find.js';
 import { interpolate } from './interpolate.js';
-import { parseJsonSource } from './json-source.js';
+import { parseJsonSource, type JsonSource } from './json-source.js';
+import { checkSchema } from './schema-check.js';
 import type { AgentConfig, ProjectConfig } from './types.js';
 
 export interface LoadOptions {
@@ -51,26 +52,38 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
 }
 
 function parseProjectFile(file: ConfigFile, cwd: string): ProjectConfig {
-  const parsed = parseOrThrow(file.path, file.text, cwd);
-  const config = file.pointerPrefix ? (parsed as { loom?: unknown }).loom : parsed;
+  const source = parseOrThrow(file.path, file.text, cwd);
+  const config = file.pointerPrefix ? (source.value as { loom?: unknown }).loom : source.value;
   if (config === undefined) return {};
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw configError(`${displayPath(file.path, cwd)}: the config must be a JSON object`);
   }
+  throwOnSchemaProblem(source, 'project', cwd, file.pointerPrefix);
   return config as ProjectConfig;
 }
 
 /** Parses a config file; a syntax error is a config error that points at the place. */
-function parseOrThrow(path: string, text: string, cwd: string): unknown {
+function parseOrThrow(path: string, text: string, cwd: string): JsonSource {
   const result = parseJsonSource(path, text);
-  if (result.ok) return result.source.value;
+  if (result.ok) return result.source;
   const first = result.problems[0];
   const place = first?.line != null ? `:${first.line}:${first.column}` : '';
   throw configError(`${displayPath(path, cwd)}${place}: ${first?.message ?? 'invalid JSON'}`);
 }
 
+/**
+ * Nothing of the wrong type reaches a provider (CONTRACT §10, §11): a file that breaks the schema
+ * stops the command, naming its first problem the way `config validate` names them all.
+ */
+function throwOnSchemaProblem(source: JsonSource, kind: 'project' | 'agent', cwd: string, at?: string): void {
+  const first = checkSchema(source, kind, { at }).find((problem) => problem.severity === 'error');
+  if (first === undefined) return;
+  const place = first.line != null ? `:${first.line}:${first.column}` : '';
+  throw configError(`${displayPath(source.path, cwd)}${place}: ${first.pointer ?? ''}: ${first.message}`);
+}
+
 const configError = (message: string) =>
-  new LoomError('config_invalid', message, { hint: 'run `loom config validate` to see every problem' });
+  new LoomError('config_invalid', message, { hint: 'run `loom config validate` for every problem' });
 
 /** A path as a user would type it: relative to the cwd when inside it. */
 export function displayPath(path: string, cwd: string): string {
@@ -129,10 +142,12 @@ export async function loadAgent(project: LoadedProject, name: string, cwd: strin
 }
 
 export async function readAgent(project: LoadedProject, file: AgentFile, cwd: string): Promise<LoadedAgent> {
-  const parsed = parseOrThrow(file.configPath, readFileSync(file.configPath, 'utf8'), cwd);
+  const source = parseOrThrow(file.configPath, readFileSync(file.configPath, 'utf8'), cwd);
+  const parsed = source.value;
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw configError(`${displayPath(file.configPath, cwd)}: an agent config must be a JSON object`);
   }
+  throwOnSchemaProblem(source, 'agent', cwd);
   const raw = parsed as AgentConfig;
   return { ...file, raw, config: interpolate(raw, project.env) };
 }

@@ -10,8 +10,9 @@ import type { ProjectConfig, ProviderEntry, ResolvedProvider } from './types.js'
  * then the aliases (`claude` → `anthropic`). Undefined when the name is unknown.
  */
 export function canonicalProviderName(name: string, project: ProjectConfig): string | undefined {
-  if (project.providers?.[name] || BUILTIN_PROVIDERS[name]) return name;
-  return PROVIDER_ALIASES[name];
+  // Own names only: `-p toString` names no provider, whatever Object.prototype has.
+  if ((project.providers && Object.hasOwn(project.providers, name)) || Object.hasOwn(BUILTIN_PROVIDERS, name)) return name;
+  return Object.hasOwn(PROVIDER_ALIASES, name) ? PROVIDER_ALIASES[name] : undefined;
 }
 
 /** Every name a user may give for a provider: configured, built-in and aliases. */
@@ -35,7 +36,10 @@ export function unknownProviderError(name: string, project: ProjectConfig): Loom
 export function resolveProvider(name: string, raw: ProjectConfig, env: Env, rootDir?: string): ResolvedProvider {
   const canonical = canonicalProviderName(name, raw);
   if (!canonical) throw unknownProviderError(name, raw);
-  const entry: ProviderEntry = { ...BUILTIN_PROVIDERS[canonical], ...raw.providers?.[canonical] };
+  const entry: ProviderEntry = {
+    ...(Object.hasOwn(BUILTIN_PROVIDERS, canonical) ? BUILTIN_PROVIDERS[canonical] : {}),
+    ...(raw.providers && Object.hasOwn(raw.providers, canonical) ? raw.providers[canonical] : {}),
+  };
   const type = entry.type;
   if (!type) {
     throw new LoomError('config_invalid', `provider "${canonical}" has no type`, {

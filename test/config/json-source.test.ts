@@ -209,3 +209,16 @@ describe('parseJsonSource: syntax errors', () => {
     expect(brief(syntaxErrors('{\r\n  "a": 1\r\n  "b": 2\r\n}'))).toEqual(['3:3 Expected comma']);
   });
 });
+
+describe('nesting', () => {
+  it('a file nested deeper than 100 levels is a problem at the place it passes the limit, however deep it goes', () => {
+    const deep = (n: number) => `{"params":${'['.repeat(n)}${']'.repeat(n)}}`;
+    expect(parseJsonSource('c.json', deep(99)).ok).toBe(true);
+    for (const n of [100, 100_000]) {
+      const result = parseJsonSource('c.json', deep(n));
+      expect(result).toMatchObject({ ok: false, problems: [{ severity: 'error', line: 1, column: 110, message: 'the file is nested deeper than 100 levels' }] });
+    }
+    // Brackets inside strings do not count.
+    expect(parseJsonSource('c.json', `{"a":"${'['.repeat(500)}"}`).ok).toBe(true);
+  });
+});
