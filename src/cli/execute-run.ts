@@ -6,6 +6,7 @@ import type { ToolSet } from '../tools/index.js';
 import { approvalPrompt, holdableSpinner, type HoldableSpinner } from './approval-prompt.js';
 import { runPlan } from '../engine/run.js';
 import { renderRun, type OutputMode } from '../output/render-run.js';
+import { displayUrl } from '../output/display-url.js';
 import { stateDir } from '../state/paths.js';
 import { appendRunLog, logEntry, type RunLogEntry } from '../state/run-log.js';
 import type { CommandContext } from './context.js';
@@ -112,7 +113,7 @@ function dryRunView(plan: RunPlan) {
       name: step.provider.name,
       type: step.provider.type,
       model: step.model,
-      baseUrl: step.provider.baseUrl ?? null,
+      baseUrl: displayUrl(step.provider.baseUrl) ?? null,
       keySet: step.provider.apiKey !== undefined,
       keySource: step.provider.keySource,
       retry: step.retry,

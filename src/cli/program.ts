@@ -58,6 +58,7 @@ export function createProgram(dispatch: Dispatch, output: OutputConfiguration = 
     .addOption(new Option('--json', 'print one JSON document when done').conflicts('jsonl'))
     .option('--jsonl', 'print one JSON event per line as things happen')
     .option('--no-stream', 'make a non-streaming request; print the answer when complete')
+    .option('--dry-run', 'print the resolved request as JSON and send nothing')
     .action(action('ask'));
 
   program

@@ -74,3 +74,17 @@ describe('every setting is checked by the schema before use', () => {
     expect(validate.stdout).toContain('the file is nested deeper than 100 levels');
   });
 });
+
+describe('credentials in a baseUrl', () => {
+  it('are never shown by config show, providers or --dry-run, however short', async () => {
+    const cwd = await makeWorkspace({
+      'loom.config.json': { defaultProvider: 'local', providers: { local: { type: 'openai-compatible', baseUrl: 'http://admin:hunter2@127.0.0.1:9/v1', model: 'm' } } },
+    });
+    for (const args of [['config', 'show'], ['config', 'show', '--json'], ['providers'], ['providers', '--json'], ['ask', '--dry-run', 'hi']]) {
+      const result = await loom(args, cwd);
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(result.stdout + result.stderr, args.join(' ')).not.toContain('hunter2');
+      expect(result.stdout, args.join(' ')).toContain('http://[redacted]@127.0.0.1:9/v1');
+    }
+  });
+});

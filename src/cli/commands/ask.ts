@@ -31,8 +31,9 @@ const ask: CommandFunction = async (ctx, args, options) => {
       vars: {},
       input,
       stream: options.stream !== false,
+      dryRun: options.dryRun === true,
     },
-    { json: options.json === true, jsonl: options.jsonl === true },
+    { json: options.json === true, jsonl: options.jsonl === true, dryRun: options.dryRun === true },
   );
 };
 

@@ -8,6 +8,7 @@ import { REDACTED } from '../../core/secrets.js';
 import { formatTable } from '../../output/table.js';
 import type { CommandFunction } from '../context.js';
 import { openProject, providerNames } from '../project.js';
+import { displayUrl } from '../../output/display-url.js';
 
 export interface ShownValue {
   key: string;
@@ -54,7 +55,7 @@ function providerValues(project: LoadedProject): ShownValue[] {
       return [
         { key: `${prefix}.type`, value: provider.type, source: source('type') },
         { key: `${prefix}.model`, value: provider.model ?? null, source: source('model') },
-        { key: `${prefix}.baseUrl`, value: provider.baseUrl ?? null, source: baseUrlSource(provider, configured?.baseUrl !== undefined) },
+        { key: `${prefix}.baseUrl`, value: displayUrl(provider.baseUrl) ?? null, source: baseUrlSource(provider, configured?.baseUrl !== undefined) },
         {
           key: `${prefix}.apiKey`,
           value: provider.apiKey !== undefined ? REDACTED : null,

@@ -7,6 +7,7 @@ import { LoomError, isLoomError } from '../../errors.js';
 import { formatTable } from '../../output/table.js';
 import type { CommandContext, CommandFunction } from '../context.js';
 import { openProject, providerNames } from '../project.js';
+import { displayUrl } from '../../output/display-url.js';
 
 export interface ProviderListing {
   name: string;
@@ -32,7 +33,7 @@ const providers: CommandFunction = async (ctx, args, options) => {
     name: provider.name,
     type: provider.type,
     model: provider.model ?? null,
-    baseUrl: provider.baseUrl ?? null,
+    baseUrl: displayUrl(provider.baseUrl) ?? null,
     keySet: provider.apiKey !== undefined,
     keySource: provider.keySource,
   }));
@@ -42,7 +43,7 @@ const providers: CommandFunction = async (ctx, args, options) => {
     ctx.io.json(listings);
     return;
   }
-  const rows = resolved.map((provider) => [provider.name, provider.type, provider.model ?? '(set "model")', provider.baseUrl ?? '(SDK default)', keyStatus(provider)]);
+  const rows = resolved.map((provider) => [provider.name, provider.type, provider.model ?? '(set "model")', displayUrl(provider.baseUrl) ?? '(SDK default)', keyStatus(provider)]);
   ctx.io.out(formatTable(['NAME', 'TYPE', 'MODEL', 'BASE URL', 'KEY'], rows, ctx.io.color.out.bold));
 };
 
