@@ -86,7 +86,7 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
           io.out('\n');
           endsWithNewline = true;
         }
-        io.notice(`${event.name} ${describeInput(event.input)}`);
+        io.notice(`${event.name} ${describeInput(io.secrets.redactValue(event.input))}`);
         spinner.resume(`running ${visible(event.name)}…`);
         break;
       case 'tool_result':
@@ -128,7 +128,7 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
   throw new Error('the run ended without a result');
 }
 
-/** A tool call's arguments on one short line, for the notice on stderr. */
+/** A tool call's arguments on one short line, for the notice on stderr (redacted before it is cut). */
 function describeInput(input: unknown): string {
   const text = JSON.stringify(input) ?? '';
   return text.length > 120 ? `${text.slice(0, 119)}…` : text;
