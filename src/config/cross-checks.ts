@@ -6,6 +6,7 @@ import { hasReference, interpolate, type Env } from './interpolate.js';
 import type { JsonSource } from './json-source.js';
 import { problemAt, problemWithoutPlace, type Problem } from './problems.js';
 import { canonicalProviderName, knownProviderNames, resolveProvider } from './resolve-provider.js';
+import { parseNetworkAllowEntry } from '../core/network-allow.js';
 import { checkOutputSchema } from './json-schema-check.js';
 import { BUILTIN_TOOLS, type AgentConfig, type ProjectConfig } from './types.js';
 import type { FileReport } from './validate.js';
@@ -36,6 +37,7 @@ export async function checkProjectReferences(source: JsonSource, project: Projec
     problems.push(unknownProvider(source, '/defaultProvider', project.defaultProvider, project));
   }
   problems.push(...checkFallback(source, project.fallback, project));
+  problems.push(...checkNetworkAllow(source, project.network?.allow));
   for (const [name, entry] of Object.entries(project.providers ?? {})) {
     if (!entry || typeof entry !== 'object') continue;
     const pointer = `/providers/${escapePointer(name)}`;
@@ -59,6 +61,17 @@ export async function checkProjectReferences(source: JsonSource, project: Projec
     }
   }
   return problems;
+}
+
+/** Entries the schema's pattern lets through but that name nothing (`10.0.0.0/33`, `host:70000`). */
+function checkNetworkAllow(source: JsonSource, allow: unknown): Problem[] {
+  if (!Array.isArray(allow)) return [];
+  return allow.flatMap((entry, index) => {
+    // Characters the schema's pattern refuses: it reports those entries already.
+    if (typeof entry !== 'string' || !/^[\w.*:[\]/-]+$/.test(entry)) return [];
+    const parsed = parseNetworkAllowEntry(entry);
+    return 'problem' in parsed ? [at(source, `/network/allow/${index}`, parsed.problem)] : [];
+  });
 }
 
 function suggestedVariable(name: string, type: string): string {

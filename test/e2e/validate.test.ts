@@ -118,3 +118,18 @@ describe('loom config validate', () => {
     expect(result.code).toBe(0);
   });
 });
+
+describe('network.allow entries', () => {
+  it('an entry that names no host, address or range is a problem at its place; good ones are not', async () => {
+    const cwd = await makeWorkspace({
+      'loom.config.json': '{\n  "defaultProvider": "mock",\n  "network": { "allow": ["localhost:3000", "10.1.0.0/16", "[::1]:8080", "10.0.0.0/33", "host:70000", "bad host"] }\n}\n',
+    });
+    const { code, report } = await validate(cwd, ['--no-keys']);
+    expect(code).toBe(1);
+    expect(problemsOf(report, 'loom.config.json')?.map((p) => `${p.line}:${p.column} ${p.pointer}: ${p.message}`)).toEqual([
+      '3:73 /network/allow/3: "10.0.0.0/33" is not a CIDR range (an address, "/" and a prefix length)',
+      '3:88 /network/allow/4: "host:70000" has an invalid port (1 to 65535)',
+      '3:102 /network/allow/5: must be a host name, an IPv4 address or a bracketed IPv6 address with an optional :port, or a CIDR range ("localhost:3000", "10.1.0.0/16")',
+    ]);
+  });
+});
