@@ -2,6 +2,7 @@ import { buildPlan, type RunFlags } from '../config/build-plan.js';
 import type { LoadedAgent, LoadedProject } from '../config/load.js';
 import { isLoomError } from '../errors.js';
 import type { RunPlan, ToolPlan } from '../engine/plan.js';
+import { sandboxKind } from '../tools/command-sandbox.js';
 import type { ToolSet } from '../tools/index.js';
 import { approvalPrompt, holdableSpinner, type HoldableSpinner } from './approval-prompt.js';
 import { runPlan } from '../engine/run.js';
@@ -30,7 +31,7 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
   }
 
   if (options.dryRun) {
-    ctx.io.json(dryRunView(plan));
+    ctx.io.json(dryRunView(plan, ctx.env));
     return 0;
   }
 
@@ -101,12 +102,13 @@ async function startTools(ctx: CommandContext, plan: RunPlan, tools: ToolPlan, a
     sandbox: tools.sandbox,
     commandTimeoutMs: tools.commandTimeoutMs,
     mcpCallTimeoutMs: tools.mcpTimeoutMs,
+    warn: (message) => ctx.io.warn(message),
     signal: ctx.signal,
   });
 }
 
 /** The provider chain and the request: what would be sent, and to whom (keys are redacted on output). */
-function dryRunView(plan: RunPlan) {
+function dryRunView(plan: RunPlan, env: NodeJS.ProcessEnv) {
   return {
     agent: plan.agent,
     providers: plan.chain.map((step) => ({
@@ -125,5 +127,7 @@ function dryRunView(plan: RunPlan) {
     maxSteps: plan.maxSteps,
     maxCost: plan.maxCost,
     tools: plan.tools,
+    // How run_command would run: in bubblewrap, or unsandboxed (off, unavailable, or no run_command).
+    sandbox: sandboxKind(plan.tools, env),
   };
 }

@@ -49,14 +49,14 @@ interface Encoded {
 }
 
 export class KnownSecrets {
-  private readonly values = new Set<string>();
+  private readonly known = new Set<string>();
   private pattern: RegExp | null = null;
   private encoded: Map<string, Encoded> | null = null;
 
   /** A value used as a key or a header (8 characters or more). */
   add(value: string | undefined): void {
-    if (value === undefined || value.length < MIN_KEY_LENGTH || this.values.has(value)) return;
-    this.values.add(value);
+    if (value === undefined || value.length < MIN_KEY_LENGTH || this.known.has(value)) return;
+    this.known.add(value);
     this.pattern = null;
     this.encoded = null;
   }
@@ -67,21 +67,26 @@ export class KnownSecrets {
   }
 
   get size(): number {
-    return this.values.size;
+    return this.known.size;
+  }
+
+  /** The values themselves: only for checks in another thread (the file search worker), never for output. */
+  values(): string[] {
+    return [...this.known];
   }
 
   /** The longest secret's length: how much context a cut must keep to redact across it. */
   get longest(): number {
     let longest = 0;
-    for (const value of this.values) longest = Math.max(longest, value.length);
+    for (const value of this.known) longest = Math.max(longest, value.length);
     return longest;
   }
 
   redact(text: string): string {
-    if (this.values.size === 0) return text;
+    if (this.known.size === 0) return text;
     this.pattern ??= new RegExp(
       // Longest first, so a key that contains another is replaced whole.
-      [...this.values].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'),
+      [...this.known].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'),
       'g',
     );
     return text.replace(this.pattern, REDACTED);
@@ -89,7 +94,7 @@ export class KnownSecrets {
 
   /** Redacts every string inside a JSON value (for `--json` documents and log lines). */
   redactValue<T>(value: T): T {
-    if (this.values.size === 0) return value;
+    if (this.known.size === 0) return value;
     return JSON.parse(this.redact(JSON.stringify(value) ?? 'null')) as T;
   }
 
@@ -100,7 +105,7 @@ export class KnownSecrets {
    */
   partialSecretLength(text: string): number {
     let longest = 0;
-    for (const secret of this.values) {
+    for (const secret of this.known) {
       for (let n = Math.min(secret.length - 1, text.length); n > longest; n--) {
         if (text.endsWith(secret.slice(0, n))) {
           longest = n;
@@ -117,8 +122,8 @@ export class KnownSecrets {
    * calls that would send a secret somewhere, and files that hold one.
    */
   find(text: string): SecretForm | undefined {
-    if (this.values.size === 0 || text.length < MIN_KEY_LENGTH) return undefined;
-    const encoded = (this.encoded ??= new Map([...this.values].map((value) => [value, encode(value)])));
+    if (this.known.size === 0 || text.length < MIN_KEY_LENGTH) return undefined;
+    const encoded = (this.encoded ??= new Map([...this.known].map((value) => [value, encode(value)])));
     let lower: string | undefined;
     const candidates = [text, ...percentDecodings(text)];
     for (const [index, candidate] of candidates.entries()) {

@@ -11,6 +11,8 @@ import type { ToolCall, ToolSpec } from '../providers/types.js';
 import { KnownSecrets, withoutSecrets, type SecretForm } from '../core/secrets.js';
 import { createApprover, type ApprovalRequest } from './approval.js';
 import { builtinTools } from './builtins/index.js';
+import { sandboxForTools } from './command-sandbox.js';
+import { startRun } from './processes.js';
 import { ToolError, type AnyTool, type ToolContext, type ToolResult } from './define-tool.js';
 import type { McpSession } from './mcp.js';
 import { protectedPaths } from './protected-paths.js';
@@ -54,10 +56,14 @@ export interface ToolSetOptions {
   commandTimeoutMs?: number;
   /** fetch_url's timeout (default 30 s). */
   fetchTimeoutMs?: number;
+  /** search_files' and list_files' time limit (default 10 s). */
+  fileSearchTimeoutMs?: number;
   /** How long an MCP server may take to start (default 30 s). */
   mcpStartTimeoutMs?: number;
-  /** How long an MCP tool call may go without an answer or progress (default 120 s). */
+  /** How long an MCP tool call may take, progress or not (default 60 s; the agent's `mcpTimeoutMs`). */
   mcpCallTimeoutMs?: number;
+  /** Told once when the agent has run_command, its sandbox is on and bubblewrap cannot run here. */
+  warn?: (message: string) => void;
 }
 
 export interface ToolSet {
@@ -85,7 +91,10 @@ async function realWorkspace(workspace: string): Promise<string> {
 
 export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
   const workspace = await realWorkspace(options.workspace);
-  const available = builtinTools({ commandTimeoutMs: options.commandTimeoutMs, fetchTimeoutMs: options.fetchTimeoutMs });
+  // Every process the tools start carries this run's marker; commands run in the sandbox where one can.
+  const processes = startRun();
+  const sandbox = sandboxForTools(options, workspace);
+  const available = builtinTools({ sandbox, processes, commandTimeoutMs: options.commandTimeoutMs, fetchTimeoutMs: options.fetchTimeoutMs, fileSearchTimeoutMs: options.fileSearchTimeoutMs });
   const builtins = new Map<string, AnyTool>();
   for (const name of options.builtins) {
     const tool = (available as Record<string, AnyTool | undefined>)[name];
@@ -114,6 +123,7 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
       signal: options.signal,
       startTimeoutMs: options.mcpStartTimeoutMs,
       callTimeoutMs: options.mcpCallTimeoutMs,
+      processes,
     });
   }
 
@@ -193,6 +203,8 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
       closed ??= (async () => {
         closing.abort(new Error('the tool set was closed'));
         await mcp?.close();
+        // Whatever a command or a server left running, detached or not (CONTRACT §11 "Commands").
+        await processes.end();
       })();
       return closed;
     },

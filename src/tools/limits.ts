@@ -12,9 +12,11 @@ export const LIMITS = {
   searchLineChars: 300,
   /** A directory walk stops after visiting this many entries. */
   walkEntries: 100_000,
+  /** search_files and list_files are stopped after this long (their walk runs in a worker thread). */
+  fileSearchTimeoutMs: 10_000,
   /** write_file refuses content larger than this. */
   writeFileBytes: 10 * 1024 * 1024,
-  /** run_command is killed after this long. */
+  /** run_command is killed after this long (an agent's `commandTimeoutMs` changes it). */
   commandTimeoutMs: 60_000,
   /** Of each of a command's stdout and stderr, at most this many bytes are returned (head and tail). */
   commandOutputBytes: 64 * 1024,
@@ -27,10 +29,10 @@ export const LIMITS = {
   mcpOutputChars: 256 * 1024,
   /** An MCP server must answer `initialize` within this long. */
   mcpStartTimeoutMs: 30_000,
-  /** An MCP tool call is abandoned after this long without progress. */
-  mcpCallTimeoutMs: 120_000,
-  /** …and after this long in any case. */
-  mcpCallMaxMs: 600_000,
+  /** An MCP tool call is abandoned after this long, progress or not (an agent's `mcpTimeoutMs` changes it). */
+  mcpCallTimeoutMs: 60_000,
+  /** The command sandbox's walks (protected names in the workspace, sockets to hide in the temp dir and /run) stop after this many entries each. */
+  sandboxWalkEntries: 20_000,
 } as const;
 
 export const formatBytes = (bytes: number): string =>

@@ -9,7 +9,9 @@
  * - A server that stops during the run turns every later call of its tools into an error result
  *   saying so; other servers go on.
  * - `close()` ends each stdio server (stdin closed, then SIGTERM, then SIGKILL, as the SDK does)
- *   and resolves once the process is gone; the process registry kills any left at exit.
+ *   and resolves once the process is gone; then whatever still carries the server's process
+ *   marker (processes.ts) — a daemon it detached — is killed. The exit hook kills any left.
+ * - A call has 60 s (the agent's `mcpTimeoutMs`), progress notifications or not (CONTRACT §19).
  *
  * This module is imported only when an agent has MCP servers: the SDK is not loaded otherwise.
  */
@@ -24,7 +26,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import type { HttpMcpServer, McpServerConfig, StdioMcpServer } from '../config/types.js';
 import { LoomError, isLoomError } from '../errors.js';
 import type { ToolSpec } from '../providers/types.js';
-import { processTree, track } from './children.js';
+import { MARKER_VARIABLE, processTree, startRun, track, type ProcessRun } from './processes.js';
 import type { ToolResult } from './define-tool.js';
 import { LIMITS } from './limits.js';
 
@@ -38,8 +40,10 @@ export interface McpOptions {
   signal?: AbortSignal;
   /** How long a server may take to start and answer `initialize` (default LIMITS.mcpStartTimeoutMs). */
   startTimeoutMs?: number;
-  /** How long a call may go without progress (default LIMITS.mcpCallTimeoutMs). */
+  /** How long a call may take, progress or not (default LIMITS.mcpCallTimeoutMs: 60 s). */
   callTimeoutMs?: number;
+  /** The run whose process marker each stdio server carries (a run of its own when not given). */
+  processes?: ProcessRun;
 }
 
 export interface McpSession {
@@ -98,12 +102,17 @@ class Server {
   private forget?: () => void;
   private hasExited = false;
   private exited?: Promise<void>;
+  /** `LOOM_PROCESS_MARKER` of a stdio server and all it starts. */
+  private readonly marker: string;
 
   constructor(
     readonly name: string,
     private readonly config: McpServerConfig,
     private readonly options: McpOptions,
-  ) {}
+    private readonly processes: ProcessRun,
+  ) {
+    this.marker = processes.marker('mcp');
+  }
 
   get processId(): number | undefined {
     return this.stoppedEarly || this.closing ? undefined : this.pid;
@@ -155,7 +164,7 @@ class Server {
       const value = options.env[key];
       if (value !== undefined && !value.startsWith('()')) env[key] = value;
     }
-    Object.assign(env, config.env);
+    Object.assign(env, config.env, this.processes.env(this.marker, options.env[MARKER_VARIABLE]));
     const cwd = config.cwd === undefined ? options.workspace : isAbsolute(config.cwd) ? config.cwd : resolve(options.configDir, config.cwd);
     // spawn reports a missing cwd as ENOENT, like a missing command: tell them apart here.
     if (!isDirectory(cwd)) {
@@ -241,18 +250,15 @@ class Server {
     try {
       result = (await this.client.callTool({ name: tool, arguments: input as Record<string, unknown> }, undefined, {
         signal,
+        // One limit for the whole call: progress notifications do not extend it.
         timeout: this.options.callTimeoutMs ?? LIMITS.mcpCallTimeoutMs,
-        // Asking for progress lets a long tool keep its call alive by reporting it, up to a bound.
-        onprogress: () => {},
-        resetTimeoutOnProgress: true,
-        maxTotalTimeout: LIMITS.mcpCallMaxMs,
       })) as CallToolResult;
     } catch (error) {
       if (signal?.aborted) return { ok: false, output: 'the call was aborted' };
       if (this.stoppedEarly) return { ok: false, output: `MCP server "${this.name}" stopped while running "${tool}"${this.stderr()}` };
       if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
         const seconds = (this.options.callTimeoutMs ?? LIMITS.mcpCallTimeoutMs) / 1000;
-        return { ok: false, output: `MCP server "${this.name}", tool "${tool}": no answer or progress within ${seconds} s; the call was cancelled` };
+        return { ok: false, output: `MCP server "${this.name}", tool "${tool}": no answer within ${seconds} s; the call was cancelled` };
       }
       const message = error instanceof Error ? error.message : String(error);
       return { ok: false, output: `MCP server "${this.name}", tool "${tool}": ${this.withoutUrl(message)}` };
@@ -296,6 +302,7 @@ class Server {
       }
       await settled(this.exited, 2000);
     }
+    if (isStdio(this.config)) await this.processes.stop(this.marker);
     await closed;
   }
 }
@@ -340,7 +347,8 @@ export function formatContent(result: CallToolResult, redact: (text: string) => 
 
 /** Starts every server, lists their tools; throws a LoomError naming the server that failed. */
 export async function startMcpServers(configs: Record<string, McpServerConfig>, options: McpOptions): Promise<McpSession> {
-  const servers = Object.entries(configs).map(([name, config]) => new Server(name, config, options));
+  const processes = options.processes ?? startRun();
+  const servers = Object.entries(configs).map(([name, config]) => new Server(name, config, options, processes));
   const closeAll = () => Promise.all(servers.map((server) => server.close())).then(() => undefined);
   const started = await Promise.allSettled(servers.map((server) => server.start(options.signal)));
   const failures = started.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));

@@ -42,6 +42,9 @@ function protectedName(name: string, last: boolean): string | undefined {
   return undefined;
 }
 
+/** Whether a file or folder of this name is protected wherever it is (the command sandbox binds it read-only). */
+export const isProtectedName = (name: string): boolean => protectedName(name, true) !== undefined;
+
 export interface ProtectedPathOptions {
   /** Real path of the workspace. */
   workspace: string;

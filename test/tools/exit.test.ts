@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { esbuildWorkerPlugin } from '../../scripts/worker-source.mjs';
+import { newTag, noSandbox, tagged } from './command-helpers.js';
 import { alive, makeSandbox, waitFor } from './helpers.js';
 
 const TOOLS = fileURLToPath(new URL('../../src/tools/index.ts', import.meta.url));
@@ -13,11 +15,16 @@ const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url
 /**
  * Loom's error boundary ends the process with `process.exit`, with no chance to close the tool
  * set. Whatever the tools started must not outlive it: a stdio MCP server that keeps running when
- * its stdin ends and ignores SIGTERM, and a command (with a background child) still running.
+ * its stdin ends and ignores SIGTERM, and a command still running with a background child and a
+ * daemon it detached with `setsid` — in the sandbox (where there is one) and without it.
  */
-describe('when Loom exits without closing the tool set', () => {
-  it('its MCP servers and running commands are killed', async () => {
+describe.each([
+  { mode: noSandbox ? `in the sandbox (none here: ${noSandbox})` : 'in the sandbox', sandbox: true },
+  { mode: 'with "sandbox": false', sandbox: false },
+])('when Loom exits without closing the tool set, $mode', ({ sandbox }) => {
+  it('its MCP servers, running commands and the daemons they detached are killed', async () => {
     const { workspace, root } = await makeSandbox();
+    const tag = newTag();
     const script = join(root, 'exit.mts');
     await writeFile(
       script,
@@ -25,13 +32,12 @@ describe('when Loom exits without closing the tool set', () => {
 import { createToolSet, mcpProcessIds } from ${JSON.stringify(TOOLS)};
 const workspace = ${JSON.stringify(workspace)};
 const set = await createToolSet({
-  builtins: ['run_command'], workspace, configDir: workspace, env: process.env, allow: [], yes: true, shell: true,
+  builtins: ['run_command'], workspace, configDir: workspace, env: process.env, allow: [], yes: true, shell: true, sandbox: ${sandbox},
   mcpServers: { stubborn: { command: process.execPath, args: [${JSON.stringify(CUSTOM)}, '--ignore-sigterm', '--linger'] } },
 });
-void set.call({ id: '1', name: 'run_command', input: { command: 'sleep 30 & echo $! > bg.pid; sleep 30' } });
-let background;
-while (!(background = await readFile(workspace + '/bg.pid', 'utf8').catch(() => ''))) await new Promise((r) => setTimeout(r, 20));
-console.log(JSON.stringify({ mcp: mcpProcessIds(set).stubborn, background: Number(background) }));
+void set.call({ id: '1', name: 'run_command', input: { command: 'sleep 30 & setsid -f sh -c "touch started; exec sleep 30"; sleep 30' } });
+while (!(await readFile(workspace + '/started').then(() => true, () => false))) await new Promise((r) => setTimeout(r, 20));
+console.log(JSON.stringify({ mcp: mcpProcessIds(set).stubborn }));
 process.exit(1);
 `,
     );
@@ -44,17 +50,22 @@ process.exit(1);
       platform: 'node',
       target: 'node20',
       logLevel: 'error',
+      // The file-search worker is a virtual module, as in scripts/build.mjs.
+      plugins: [esbuildWorkerPlugin()],
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     });
-    const child = spawn(process.execPath, [bundle], { env: { ...process.env, NODE_PATH: NODE_MODULES }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The tag reaches the commands through Loom's environment (the MCP server gets a minimal one).
+    const child = spawn(process.execPath, [bundle], { env: { ...process.env, NODE_PATH: NODE_MODULES, LOOM_TEST_TAG: tag }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code, stderr).toBe(1);
-    const { mcp, background } = JSON.parse(stdout) as { mcp: number; background: number };
+    const { mcp } = JSON.parse(stdout) as { mcp: number };
     expect(mcp).toBeGreaterThan(0);
-    expect(await waitFor(() => !alive(mcp) && !alive(background), 3000)).toBe(true);
+    expect(await waitFor(() => !alive(mcp), 3000)).toBe(true);
+    // The exit hook is synchronous: they are gone by the time the process has ended.
+    expect(tagged(tag)).toEqual([]);
   });
 });

@@ -7,6 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { McpServerConfig } from '../../src/config/types.js';
 import { LoomError } from '../../src/errors.js';
 import { mcpProcessIds } from '../../src/tools/index.js';
+import { LIMITS } from '../../src/tools/limits.js';
+import { MARKER_VARIABLE } from '../../src/tools/processes.js';
+import { newTag, tagged } from './command-helpers.js';
 import { alive, call, exists, makeSandbox, tools, waitFor } from './helpers.js';
 
 const EVERYTHING = fileURLToPath(new URL('../../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url));
@@ -248,14 +251,20 @@ describe('MCP edge cases', () => {
     expect(await call(set, 'c__dotted_name', {})).toEqual({ ok: true, output: 'dotted ok' });
   });
 
-  it('a call with no answer and no progress times out; progress keeps a long call alive', async () => {
+  it('a call has its time limit in all: no answer times out, and progress does not extend it', async () => {
     const { workspace } = await makeSandbox();
     const set = await tools(workspace, { builtins: [], mcpCallTimeoutMs: 400, mcpServers: { c: custom(), everything } });
-    expect(await call(set, 'c__wait', {})).toEqual({ ok: false, output: 'MCP server "c", tool "wait": no answer or progress within 0.4 s; the call was cancelled' });
+    expect(await call(set, 'c__wait', {})).toEqual({ ok: false, output: 'MCP server "c", tool "wait": no answer within 0.4 s; the call was cancelled' });
     expect(await call(set, 'c__dotted_name', {})).toEqual({ ok: true, output: 'dotted ok' });
+    // Reports progress every 0.2 s for 1.2 s.
+    const started = Date.now();
     const long = await call(set, 'everything__trigger-long-running-operation', { duration: 1.2, steps: 6 });
-    expect(long.ok).toBe(true);
-    expect(long.output).toContain('Long running operation completed');
+    expect(long).toEqual({ ok: false, output: 'MCP server "everything", tool "trigger-long-running-operation": no answer within 0.4 s; the call was cancelled' });
+    expect(Date.now() - started).toBeLessThan(1100);
+  });
+
+  it('the default limit is 60 s (CONTRACT §19)', () => {
+    expect(LIMITS.mcpCallTimeoutMs).toBe(60_000);
   });
 
   it('close() while a call is running ends the call and the server', async () => {
@@ -267,6 +276,29 @@ describe('MCP edge cases', () => {
     await set.close();
     expect((await waiting).ok).toBe(false);
     expect(exists(pid)).toBe(false);
+  });
+});
+
+describe('MCP stdio servers and their processes', () => {
+  it('a server carries the run\'s process marker, one of its own', async () => {
+    const { workspace } = await makeSandbox();
+    const set = await tools(workspace, { builtins: [], mcpServers: { c: custom(), d: custom() } });
+    const [c, d] = [await call(set, 'c__env', { name: MARKER_VARIABLE }), await call(set, 'd__env', { name: MARKER_VARIABLE })];
+    expect(c.output).toMatch(/^[0-9a-f]{24}\/mcp-\d+$/);
+    expect(d.output).toMatch(/^[0-9a-f]{24}\/mcp-\d+$/);
+    expect(c.output.split('/')[0]).toBe(d.output.split('/')[0]);
+    expect(c.output).not.toBe(d.output);
+  });
+
+  it('a stubborn server (ignoring SIGTERM) and the daemon it detached are gone after close()', async () => {
+    const { workspace } = await makeSandbox();
+    const tag = newTag();
+    const wrapper = `setsid -f sleep 300; exec "${process.execPath}" "${CUSTOM}" --ignore-sigterm --linger`;
+    const set = await tools(workspace, { builtins: [], mcpServers: { s: { command: '/bin/sh', args: ['-c', wrapper], env: { LOOM_TEST_TAG: tag } } } });
+    expect(await call(set, 's__dotted_name', {})).toEqual({ ok: true, output: 'dotted ok' });
+    expect(tagged(tag).length).toBe(2);
+    await set.close();
+    expect(tagged(tag)).toEqual([]);
   });
 });
 
