@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { viteWorkerPlugin } from './scripts/worker-source.mjs';
 
 export default defineConfig({
+  // `loom:file-search-worker`: the search worker bundled into a string, as scripts/build.mjs does.
+  plugins: [viteWorkerPlugin()],
   test: {
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],

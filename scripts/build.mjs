@@ -9,10 +9,12 @@
 //   boundary) as ES modules with code splitting, so shared code loads once and the SDKs, ajv,
 //   ora and the MCP SDK sit in chunks of their own that load only when used.
 // Bundles do not share classes: LoomError is recognised by a brand, not by instanceof.
+// The file-search worker thread's code is a string inside a lazy chunk of its own (scripts/worker-source.mjs).
 import { build } from 'esbuild';
 import { rename, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { esbuildWorkerPlugin } from './worker-source.mjs';
 
 /** The modules src/cli/main.ts imports with `import()`, by the name their bundle gets. */
 const LAZY = {
@@ -87,7 +89,8 @@ await build({
   splitting: true,
   format: 'esm',
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [unusedLoaders],
+  // The file-search worker, as a string in a chunk of its own: loaded by the first search only.
+  plugins: [unusedLoaders, esbuildWorkerPlugin()],
   // Some bundled CommonJS dependencies call require() for Node built-ins; ESM has no require.
   banner: { js: "import { createRequire as __loomCreateRequire } from 'node:module'; const require = __loomCreateRequire(import.meta.url);" },
 });

@@ -1,76 +1,49 @@
-import { constants } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { defineTool, FREE, ToolError } from '../define-tool.js';
+import { refuseUnreadable, runFileJob } from '../file-search/run-job.js';
+import { formatDuration } from '../file-search/messages.js';
 import { LIMITS } from '../limits.js';
 import { resolveInWorkspace } from '../workspace.js';
-import { isBinary } from '../text.js';
-import { walkFiles, type WalkedFile, type WalkState } from '../walk.js';
 
-/** The file's text, or undefined for a binary, oversized or unreadable file. */
-async function readText(real: string): Promise<string | undefined> {
-  let handle;
-  try {
-    handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch {
-    return undefined;
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile() || stats.size > LIMITS.searchFileBytes) return undefined;
-    const bytes = await handle.readFile();
-    if (isBinary(bytes.subarray(0, 8192))) return undefined;
-    return bytes.toString('utf8');
-  } catch {
-    return undefined;
-  } finally {
-    await handle.close();
-  }
+export interface SearchFilesOptions {
+  /** The call's time limit (default LIMITS.fileSearchTimeoutMs). */
+  timeoutMs?: number;
 }
 
-const cutLine = (line: string): string =>
-  line.length > LIMITS.searchLineChars ? `${line.slice(0, LIMITS.searchLineChars)}…` : line;
-
-export const searchFiles = defineTool<{ pattern: string; path?: string }>({
-  name: 'search_files',
-  description: `Search the text files below a folder (or one file) of the workspace for a regular expression (JavaScript syntax), line by line. Returns "file:line: text" for each matching line, at most ${LIMITS.searchMatches}. Binary files, files over 1 MB, .git, node_modules and .loom are skipped.`,
-  parameters: {
-    type: 'object',
-    properties: {
-      pattern: { type: 'string', minLength: 1, description: 'Regular expression, e.g. "TODO|FIXME" or "function\\\\s+main"' },
-      path: { type: 'string', description: 'Folder or file to search, relative to the workspace root (default: the root)' },
+/**
+ * search_files: the path is resolved and checked here, on the main thread (clear refusals); the
+ * walk, the reading and the matching run in a worker thread that is stopped at the time limit
+ * or on abort (file-search/run-job.ts), so no pattern can hang the run.
+ */
+export function createSearchFiles({ timeoutMs = LIMITS.fileSearchTimeoutMs }: SearchFilesOptions = {}) {
+  return defineTool<{ pattern: string; path?: string }>({
+    name: 'search_files',
+    description: `Search the text files below a folder (or one file) of the workspace for a regular expression (JavaScript syntax), line by line. Returns "file:line: text" for each matching line, at most ${LIMITS.searchMatches}. Binary files, files over 1 MB, .git, node_modules, .loom, .env files and files holding a secret are skipped. A search is stopped after ${formatDuration(timeoutMs)}.`,
+    parameters: {
+      type: 'object',
+      properties: {
+        pattern: { type: 'string', minLength: 1, description: 'Regular expression, e.g. "TODO|FIXME" or "function\\\\s+main"' },
+        path: { type: 'string', description: 'Folder or file to search, relative to the workspace root (default: the root)' },
+      },
+      required: ['pattern'],
+      additionalProperties: false,
     },
-    required: ['pattern'],
-    additionalProperties: false,
-  },
-  prepare: () => FREE,
-  async execute(ctx, { pattern, path = '.' }) {
-    let regexp: RegExp;
-    try {
-      regexp = new RegExp(pattern);
-    } catch (error) {
-      throw new ToolError(`invalid regular expression: ${(error as Error).message}`);
-    }
-    const base = await resolveInWorkspace(ctx, path === '' ? '.' : path);
-    const state: WalkState = { truncated: false };
-    const files: AsyncIterable<WalkedFile> | WalkedFile[] = (await stat(base.real)).isDirectory()
-      ? walkFiles(ctx.workspace, base.real, base.display, state, ctx.signal)
-      : [{ real: base.real, display: base.display }];
-    const found: string[] = [];
-    let total = 0;
-    for await (const file of files) {
-      const text = await readText(file.real);
-      if (text === undefined) continue;
-      const lines = text.split(/\r?\n/);
-      for (let i = 0; i < lines.length; i++) {
-        if (!regexp.test(lines[i]!)) continue;
-        total++;
-        if (found.length < LIMITS.searchMatches) found.push(`${file.display}:${i + 1}: ${cutLine(lines[i]!)}`);
+    prepare: () => FREE,
+    async execute(ctx, { pattern, path = '.' }) {
+      try {
+        // Compiling is quick whatever the pattern; only running it can take exponential time.
+        new RegExp(pattern);
+      } catch (error) {
+        throw new ToolError(`invalid regular expression: ${(error as Error).message}`);
       }
-      ctx.signal.throwIfAborted();
-    }
-    if (total === 0) return `no matches for /${pattern}/ in ${base.display}`;
-    if (total > found.length) found.push(`[search_files: showing ${found.length} of ${total} matching lines; narrow the search with "path" or a more precise pattern]`);
-    if (state.truncated) found.push(`[search_files: stopped after ${LIMITS.walkEntries} entries; the search is incomplete]`);
-    return found.join('\n');
-  },
-});
+      const given = path === '' ? '.' : path;
+      const base = await resolveInWorkspace(ctx, given);
+      refuseUnreadable(given, base.display);
+      return runFileJob(
+        { tool: 'search_files', workspace: ctx.workspace, real: base.real, display: base.display, walkEntries: LIMITS.walkEntries, pattern, secrets: ctx.secrets.values() },
+        { timeoutMs, signal: ctx.signal },
+      );
+    },
+  });
+}
+
+export const searchFiles = createSearchFiles();
