@@ -10,11 +10,10 @@
  *   absolute path, `..` leading out) or a protected path (`.git/config`, `.env`) makes the call
  *   need approval again, whatever `allow` says; `--yes` and the user can still approve it.
  */
-import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { quoteArg, splitWords } from './command-line.js';
 import type { Gate } from './define-tool.js';
-import type { ProtectedPaths } from './protected-paths.js';
+import { realish, type ProtectedPaths } from './protected-paths.js';
 import { isInside } from './workspace.js';
 
 /** Characters that make `sh -c` do more than run one program with plain words. */
@@ -68,12 +67,8 @@ function pathProblem(arg: string, context: CommandGateContext, isProgram: boolea
     const outside = `names a path outside the workspace: ${candidate}`;
     if (candidate.startsWith('~') && !isProgram) return outside;
     const lexical = resolve(context.workspace, candidate);
-    let real = lexical;
-    try {
-      real = realpathSync(lexical);
-    } catch {
-      // does not exist (yet): judged by its name
-    }
+    // What does not exist yet is judged by where its nearest existing folder really is.
+    const real = realish(lexical);
     if (!isProgram && (!isInside(context.workspace, lexical) || !isInside(context.workspace, real))) return outside;
     const protection = context.protectedPaths.reason(real) ?? context.protectedPaths.reason(lexical);
     if (protection !== undefined) return `names a protected path: ${protection}`;

@@ -68,7 +68,7 @@ const within = (parent: string, child: string): boolean => {
 };
 
 /** The real path of `path`, or of its nearest existing ancestor with the rest appended (it may not exist yet). */
-function realish(path: string): string {
+export function realish(path: string): string {
   try {
     return realpathSync(path);
   } catch {
