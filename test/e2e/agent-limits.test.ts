@@ -193,3 +193,23 @@ describe('budgets', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, costUsd: 0 });
   });
 });
+
+describe('a turn that asks for hundreds of tool calls', () => {
+  it('400 search_files at once: 32 run (8 at a time), the rest are refused, memory stays bounded and --json gets its document', async () => {
+    const files = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`docs/file-${i}.md`, `line with a match ${i}\n`.repeat(200)]));
+    const cwd = await agentWorkspace(server, { tools: ['search_files'] }, files);
+    const calls: Call[] = Array.from({ length: 400 }, (_, i) => ({ id: `s${i}`, name: 'search_files', input: { pattern: 'match' } }));
+    server.enqueue(OPENAI_PATH, oai.toolTurn(calls), oai.textTurn('Searched.'));
+    const result = await loom(['run', 'bot', '--json'], cwd);
+    expect(result.code, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout);
+    expect(doc).toMatchObject({ ok: true, text: 'Searched.', steps: 2 });
+    expect(doc.toolCalls).toHaveLength(400);
+    expect(doc.toolCalls.filter((c: { ok: boolean }) => c.ok)).toHaveLength(32);
+    const sent = oai.sentResults(server.requestsTo(OPENAI_PATH)[1]!.body);
+    expect(sent).toHaveLength(400);
+    expect(sent[399]!.content).toBe('refused: at most 32 tool calls are run per turn, and this was call 400; ask for fewer at once');
+    // Every result answered, the whole within the turn's 1 MiB (plus the short refusals).
+    expect(Buffer.byteLength(sent.map((r) => r.content).join(''))).toBeLessThan(1_048_576 + 400 * 120);
+  });
+});
