@@ -13,10 +13,14 @@ export const EXIT_CODES = {
   auth_failed: 1,
   not_found: 1,
   bad_request: 1,
+  /** The model (or the provider's filter) refused to answer: a failure, never an empty success. */
+  refused: 1,
   max_steps: 1,
   budget_exceeded: 1,
   replay_miss: 1,
   validation_failed: 1,
+  /** Writing the output failed (stdout closed or full). */
+  output_error: 1,
   output_invalid: 3,
   interrupted: 130,
   internal: 1,
