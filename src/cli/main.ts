@@ -33,7 +33,7 @@ export interface CliEnvironment {
 export async function runCli(cli: CliEnvironment): Promise<number> {
   const debug = cli.argv.includes('--debug');
   let io: Io | undefined;
-  let usageError: string | undefined;
+  let usageError: { text: string; command: string } | undefined;
   let exitCode = 0;
 
   const program = createProgram(
@@ -58,7 +58,7 @@ export async function runCli(cli: CliEnvironment): Promise<number> {
       writeOut: (text) => cli.stdout.write(text),
       writeErr: (text) => cli.stderr.write(text),
       // Kept for the error boundary, which prints it in Loom's own format.
-      outputError: (text) => (usageError = text),
+      outputError: (text, command) => (usageError = { text, command }),
     },
   );
 

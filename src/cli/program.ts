@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
+import { didYouMean } from '../config/did-you-mean.js';
+import { LoomError } from '../errors.js';
 
 /** Flags every command accepts (CONTRACT §3). */
 export interface GlobalOptions {
@@ -17,11 +19,53 @@ export type CommandName = 'ask' | 'run' | 'agents' | 'config validate' | 'config
 /** Called once the arguments parse: the command's positional arguments and all its options. */
 export type Dispatch = (command: CommandName, args: string[], options: Record<string, unknown> & GlobalOptions) => Promise<void>;
 
+/** Where commander's usage errors go, with the command they are about (`run`, `config show`), so the hint can point at its --help. */
+export interface ProgramOutput extends Omit<OutputConfiguration, 'outputError'> {
+  outputError?: (text: string, command: string) => void;
+}
+
+/** `loom <name>` (or `loom config <name>`) that is no command: exit 2 with a did-you-mean. */
+function unknownCommand(name: string, parent: Command): LoomError {
+  const path = commandPath(parent);
+  const names = parent.commands.map((command) => command.name());
+  const suggestion = didYouMean(name, names);
+  const see = `see \`${path} --help\``;
+  return new LoomError('usage', `unknown command "${[path.replace(/^loom ?/, ''), name].filter(Boolean).join(' ')}"`, {
+    hint: suggestion ? `did you mean "${suggestion}"? ${see}` : see,
+  });
+}
+
+/** `loom`, `loom config`, `loom config show`. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at; at = at.parent) names.unshift(at.name());
+  return names.join(' ');
+}
+
+/**
+ * A command with subcommands, run on its own (`loom`, `loom config`): its help on stdout, exit 0;
+ * with a word that names no subcommand: an unknown-command error.
+ */
+function helpOrUnknown(command: Command): Command {
+  return command
+    .argument('[command]')
+    .usage('[options] [command]')
+    .allowExcessArguments()
+    .action(function (this: Command, name: string | undefined) {
+      if (name === undefined) {
+        this.outputHelp();
+        return;
+      }
+      throw unknownCommand(name, this);
+    });
+}
+
 /**
  * Commander wiring only: names, flags, help. Parsing argv runs nothing but `dispatch`, so the
  * whole surface can be tested as a table of argv → options.
  */
-export function createProgram(dispatch: Dispatch, output: OutputConfiguration = {}): Command {
+export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput = {}): Command {
+  const { outputError, ...output } = programOutput;
   const program = new Command('loom')
     // Set before the subcommands are added, which copy these settings when created: parsing
     // errors throw (main turns them into exit 2) instead of calling process.exit.
@@ -36,7 +80,9 @@ export function createProgram(dispatch: Dispatch, output: OutputConfiguration = 
     .option('--debug', 'print stack traces for errors')
     .option('--no-color', 'never print colours (NO_COLOR and FORCE_COLOR are honoured too)')
     .showSuggestionAfterError(true)
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    .helpCommand(false);
+  helpOrUnknown(program);
 
   const action = (name: CommandName) =>
     async function (this: Command, ...params: unknown[]) {
@@ -86,7 +132,7 @@ export function createProgram(dispatch: Dispatch, output: OutputConfiguration = 
     .option('--json', 'print a JSON array')
     .action(action('agents'));
 
-  const config = program.command('config').description('check and show the configuration');
+  const config = helpOrUnknown(program.command('config').description('check and show the configuration'));
   config
     .command('validate')
     .description('validate the project config and every agent; exit 1 if problems are found')
@@ -120,6 +166,28 @@ export function createProgram(dispatch: Dispatch, output: OutputConfiguration = 
     .description('scaffold loom.config.json, agents/hello/ and the .gitignore line; never overwrites')
     .action(action('init'));
 
+  program
+    .command('help')
+    .description('show help for a command (the same as `loom <command> --help`)')
+    .argument('[command...]', 'the command, e.g. `run` or `config validate`')
+    .action((words: string[]) => {
+      let command: Command = program;
+      for (const word of words) {
+        const next = command.commands.find((sub) => sub.name() === word && sub.name() !== 'help');
+        if (!next) {
+          const error = unknownCommand(word, command);
+          throw new LoomError('usage', `unknown help topic "${words.join(' ')}"`, { hint: error.hint });
+        }
+        command = next;
+      }
+      command.outputHelp();
+    });
+
+  // Each command's usage errors name it, so the hint points at its own --help.
+  const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
+  for (const command of all(program)) {
+    command.configureOutput({ ...command.configureOutput(), outputError: (text: string) => outputError?.(text, commandPath(command)) });
+  }
   return program;
 }
 

@@ -8,8 +8,8 @@ export interface ErrorReportContext {
   /** The command's Io (known secrets primed with the project's keys), if the command got that far. */
   io?: Io;
   debug: boolean;
-  /** commander's message for a parsing error. */
-  usageError?: string;
+  /** commander's message for a parsing error, and the command it is about (`loom run`). */
+  usageError?: { text: string; command: string };
 }
 
 /**
@@ -20,8 +20,11 @@ export interface ErrorReportContext {
 export function reportError(error: unknown, context: ErrorReportContext): number {
   const io = context.io ?? new Io({ stdout: context.cli.stdout, stderr: context.cli.stderr, env: context.cli.env, noColor: context.cli.argv.includes('--no-color') });
   if (context.usageError !== undefined) {
-    const [message = '', ...rest] = context.usageError.replace(/^error: /, '').trim().split('\n');
-    io.error(message, rest.join(' ').trim() || 'see `loom --help`');
+    const [message = '', ...rest] = context.usageError.text.replace(/^error: /, '').trim().split('\n');
+    // commander's own suggestion, "(Did you mean run?)", then where to look.
+    const suggestion = rest.join(' ').trim().replace(/^\((.*)\)$/, '$1');
+    const see = `see \`${context.usageError.command} --help\``;
+    io.error(message, suggestion ? `${suggestion.replace(/^Did you/, 'did you')} ${see}` : see);
     return 2;
   }
   if (isLoomError(error)) {

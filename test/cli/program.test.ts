@@ -53,8 +53,12 @@ describe('argv → command and options', () => {
     [['logs', '-n', 'all']],
     [['ask', '--json', '--jsonl']],
     [['run']],
-    [['frobnicate']],
   ])('rejects %j', async (argv) => {
     await expect(parse([...argv])).rejects.toMatchObject({ exitCode: 1 });
+  });
+
+  it('an unknown command is a usage error with a did-you-mean', async () => {
+    await expect(parse(['frobnicate'])).rejects.toMatchObject({ code: 'usage', message: 'unknown command "frobnicate"', hint: 'see `loom --help`' });
+    await expect(parse(['agnets'])).rejects.toMatchObject({ code: 'usage', hint: 'did you mean "agents"? see `loom --help`' });
   });
 });

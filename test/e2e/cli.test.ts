@@ -29,11 +29,31 @@ describe('loom as a user runs it', () => {
     expect(result).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
   });
 
-  it('an unknown command is a usage error: one line, a hint, exit 2, nothing on stdout', async () => {
-    const result = await runLoom(['rnu'], { cwd: await makeWorkspace() });
+  it('an unknown command is a usage error: one line, a did-you-mean and where to look, exit 2, nothing on stdout', async () => {
+    const cwd = await makeWorkspace();
+    const result = await runLoom(['rnu'], { cwd });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^loom: error: unknown command 'rnu'\nhint: \(Did you mean run\?\)\n$/);
+    expect(result.stderr).toBe('loom: error: unknown command "rnu"\nhint: did you mean "run"? see `loom --help`\n');
+    expect(await runLoom(['config', 'shwo'], { cwd })).toMatchObject({ code: 2, stdout: '', stderr: 'loom: error: unknown command "config shwo"\nhint: did you mean "show"? see `loom config --help`\n' });
+    expect(await runLoom(['help', 'rnu'], { cwd })).toMatchObject({ code: 2, stdout: '', stderr: 'loom: error: unknown help topic "rnu"\nhint: did you mean "run"? see `loom --help`\n' });
+  });
+
+  it('`loom` with no command, `loom config` and `loom help [command]` print help on stdout and exit 0', async () => {
+    const cwd = await makeWorkspace();
+    for (const [args, usage] of [[[], 'Usage: loom [options] [command]'], [['config'], 'Usage: loom config [options] [command]'], [['help'], 'Usage: loom [options] [command]'], [['help', 'config'], 'Usage: loom config [options] [command]'], [['help', 'config', 'validate'], 'Usage: loom config validate [options]'], [['help', 'run'], 'Usage: loom run [options] <agent> [input...]']] as const) {
+      const result = await runLoom([...args], { cwd });
+      expect(result, args.join(' ')).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout.split('\n')[0]).toBe(usage);
+    }
+    const viaFlag = await runLoom(['run', '--help'], { cwd });
+    expect((await runLoom(['help', 'run'], { cwd })).stdout).toBe(viaFlag.stdout);
+  });
+
+  it('a subcommand\'s usage error points at that subcommand\'s --help', async () => {
+    const cwd = await makeWorkspace();
+    expect((await runLoom(['run'], { cwd })).stderr).toBe("loom: error: missing required argument 'agent'\nhint: see `loom run --help`\n");
+    expect((await runLoom(['config', 'validate', '--jsno'], { cwd })).stderr).toMatch(/^loom: error: unknown option '--jsno'\nhint: (did you mean --json\? )?see `loom config validate --help`\n$/);
   });
 
   it('an unknown option and a bad number are usage errors (exit 2)', async () => {
