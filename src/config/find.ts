@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join, parse, resolve } from 'node:path';
+import { basename, dirname, join, parse, relative, resolve } from 'node:path';
 import { LoomError } from '../errors.js';
 import type { Env } from './interpolate.js';
+import { readConfigFileOrThrow, readConfigText } from './read-config-file.js';
 
 /** A config file as found on disk, before it is parsed. */
 export interface ConfigFile {
@@ -23,14 +23,31 @@ const OTHER_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.yaml',
 export async function findConfig(cwd: string, env: Env, explicitPath?: string): Promise<ConfigFile | null> {
   if (explicitPath !== undefined) {
     const path = resolve(cwd, explicitPath);
-    const text = await readFile(path, 'utf8').catch(() => {
-      throw new LoomError('config_invalid', `config file not found: ${explicitPath}`, {
-        hint: 'check the path given to --config',
-      });
-    });
+    const text = readConfigFileOrThrow(path, explicitPath);
+    if (text === null) throw new LoomError('config_invalid', `config file not found: ${explicitPath}`, { hint: 'check the path given to --config' });
     return configFileAt(path, text);
   }
-  return (await searchUpward(cwd)) ?? (await userConfig(env));
+  const found = await searchUpward(cwd);
+  refuseUnreadableOnTheWay(cwd, found?.path);
+  return found ?? userConfig(env);
+}
+
+/**
+ * A config file the search passed over because it could not be read (cosmiconfig skips those)
+ * is an error naming it: running on the next one, or on built-in defaults, would send the prompt
+ * somewhere the user did not mean. `package.json` is not Loom's to judge.
+ */
+function refuseUnreadableOnTheWay(cwd: string, found: string | undefined): void {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    for (const name of SEARCH_PLACES) {
+      const path = join(dir, name);
+      if (path === found) return;
+      if (name === 'package.json') continue;
+      const read = readConfigText(path, shownPath(path, cwd));
+      if (!read.ok && !read.missing) throw new LoomError('config_invalid', read.problem, { hint: 'fix its permissions or contents, or pass another config with --config' });
+    }
+    if (dirname(dir) === dir) return;
+  }
 }
 
 function configFileAt(path: string, text: string): ConfigFile {
@@ -67,18 +84,22 @@ async function searchUpward(cwd: string): Promise<ConfigFile | null> {
   });
   const found = await explorer.search(cwd);
   if (!found || !SEARCH_PLACES.includes(basename(found.filepath))) return null;
-  const text = (found.config as { text?: string } | undefined)?.text ?? '';
+  // Read again, strictly: cosmiconfig decodes bytes that are not UTF-8 into replacement characters.
+  const text = readConfigFileOrThrow(found.filepath, shownPath(found.filepath, cwd)) ?? '';
   return configFileAt(found.filepath, text);
 }
 
-async function userConfig(env: Env): Promise<ConfigFile | null> {
+/** A path as a user would type it: relative to the cwd when inside it. */
+function shownPath(path: string, cwd: string): string {
+  const rel = relative(resolve(cwd), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+function userConfig(env: Env): ConfigFile | null {
   const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
   const path = join(base, 'loom', 'config.json');
-  try {
-    return configFileAt(path, await readFile(path, 'utf8'));
-  } catch {
-    return null;
-  }
+  const text = readConfigFileOrThrow(path);
+  return text === null ? null : configFileAt(path, text);
 }
 
 /** A CommonJS package imported dynamically from the bundle arrives as its `default` export only. */

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { LoomError } from '../errors.js';
 import { DEFAULTS } from './builtins.js';
@@ -7,6 +7,7 @@ import { loadDotEnv } from './dotenv.js';
 import { findConfig, type ConfigFile } from './find.js';
 import { interpolate } from './interpolate.js';
 import { parseJsonSource, type JsonSource } from './json-source.js';
+import { readConfigFileOrThrow } from './read-config-file.js';
 import { checkSchema } from './schema-check.js';
 import type { AgentConfig, ProjectConfig } from './types.js';
 
@@ -96,10 +97,13 @@ export interface AgentFile {
   /** The agent's folder: its prompt and system files are relative to it. */
   dir: string;
   configPath: string;
+  /** Why the agent cannot be read (an unreadable folder or config): a problem of that agent alone. */
+  problem?: string;
 }
 
 /**
- * Agents are the sub-folders of the agents folder that hold a `config.json`, sorted by name.
+ * Agents are the sub-folders of the agents folder that hold a `config.json`, sorted by name; a
+ * sub-folder that cannot be looked into is an agent with a problem, never silently left out.
  * Synchronous on purpose: for the handful of small files a project has, the thread-pool round
  * trips of async fs cost more than the reads (this is most of `config validate`'s time).
  */
@@ -110,12 +114,27 @@ export async function discoverAgents(agentsDir: string): Promise<AgentFile[]> {
   } catch {
     return [];
   }
-  return entries
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => ({ name: entry.name, dir: join(agentsDir, entry.name), configPath: join(agentsDir, entry.name, 'config.json') }))
-    .filter((agent) => statSync(agent.configPath, { throwIfNoEntry: false })?.isFile())
-    // Code-unit order: localeCompare would load ICU's collator, ~12 ms of start-up.
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const agents: AgentFile[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const agent: AgentFile = { name: entry.name, dir: join(agentsDir, entry.name), configPath: join(agentsDir, entry.name, 'config.json') };
+    try {
+      if (!statSync(agent.configPath, { throwIfNoEntry: false })?.isFile()) continue;
+    } catch (error) {
+      agent.problem = `cannot read the agent folder ${entry.name}/: ${(error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message}`;
+    }
+    agents.push(agent);
+  }
+  // Code-unit order: localeCompare would load ICU's collator, ~12 ms of start-up.
+  return agents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** An agent's config text; a config error (exit 2) naming the agent when it cannot be read. */
+export function agentConfigText(file: AgentFile, cwd: string): string {
+  if (file.problem) throw new LoomError('config_invalid', `agent "${file.name}": ${file.problem}`, { hint: 'fix its permissions' });
+  const text = readConfigFileOrThrow(file.configPath, displayPath(file.configPath, cwd));
+  if (text === null) throw new LoomError('config_invalid', `agent "${file.name}": ${displayPath(file.configPath, cwd)} is gone`);
+  return text;
 }
 
 export interface LoadedAgent extends AgentFile {
@@ -142,7 +161,7 @@ export async function loadAgent(project: LoadedProject, name: string, cwd: strin
 }
 
 export async function readAgent(project: LoadedProject, file: AgentFile, cwd: string): Promise<LoadedAgent> {
-  const source = parseOrThrow(file.configPath, readFileSync(file.configPath, 'utf8'), cwd);
+  const source = parseOrThrow(file.configPath, agentConfigText(file, cwd), cwd);
   const parsed = source.value;
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw configError(`${displayPath(file.configPath, cwd)}: an agent config must be a JSON object`);

@@ -1,13 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { LoomError } from '../errors.js';
 import { DEFAULTS } from './builtins.js';
 import { checkAgentReferences, checkKeys, checkProjectReferences, type CheckedAgent } from './cross-checks.js';
 import { loadDotEnv } from './dotenv.js';
 import { findConfig } from './find.js';
 import { interpolate } from './interpolate.js';
 import { parseJsonSource, type JsonSource } from './json-source.js';
-import { discoverAgents } from './load.js';
-import { compareProblems, type Problem } from './problems.js';
+import { discoverAgents, displayPath } from './load.js';
+import { compareProblems, problemWithoutPlace, type Problem } from './problems.js';
+import { readConfigText, type ConfigRead } from './read-config-file.js';
 import { checkSchema } from './schema-check.js';
 import type { AgentConfig, ProjectConfig } from './types.js';
 
@@ -38,22 +39,26 @@ export interface ValidateOptions {
  */
 export async function validateProject(options: ValidateOptions): Promise<ValidationReport> {
   const file = await findConfig(options.cwd, options.env, options.configPath);
-  const rootDir = file ? dirname(file.path) : resolve(options.cwd);
+  if (!file) {
+    // Nothing to validate is not a clean bill: CI would pass on a checkout that lost its config.
+    throw new LoomError('config_invalid', `no loom.config.json found in ${resolve(options.cwd)} or any folder above it, and no user config`, {
+      hint: 'run `loom init` to create one, or pass --config <path>',
+    });
+  }
+  const rootDir = dirname(file.path);
   await loadDotEnv(rootDir, options.env);
 
   const files: FileReport[] = [];
   let project: ProjectConfig = {};
   let projectSource: JsonSource | undefined;
-  if (file) {
-    const report: FileReport = { path: file.path, problems: [] };
-    files.push(report);
-    const parsed = parseJsonSource(file.path, file.text);
-    report.problems.push(...parsed.problems);
-    if (parsed.ok) {
-      projectSource = file.pointerPrefix ? nested(parsed.source, file.pointerPrefix) : parsed.source;
-      report.problems.push(...checkSchema(parsed.source, 'project', { at: file.pointerPrefix }));
-      if (isObject(projectSource.value)) project = projectSource.value as ProjectConfig;
-    }
+  const projectReport: FileReport = { path: file.path, problems: [] };
+  files.push(projectReport);
+  const parsedProject = parseJsonSource(file.path, file.text);
+  projectReport.problems.push(...parsedProject.problems);
+  if (parsedProject.ok) {
+    projectSource = file.pointerPrefix ? nested(parsedProject.source, file.pointerPrefix) : parsedProject.source;
+    projectReport.problems.push(...checkSchema(parsedProject.source, 'project', { at: file.pointerPrefix }));
+    if (isObject(projectSource.value)) project = projectSource.value as ProjectConfig;
   }
 
   const agentsDir = resolve(rootDir, typeof project.agentsDir === 'string' ? interpolate(project.agentsDir, options.env) : DEFAULTS.agentsDir);
@@ -61,7 +66,12 @@ export async function validateProject(options: ValidateOptions): Promise<Validat
   for (const agentFile of await discoverAgents(agentsDir)) {
     const report: FileReport = { path: agentFile.configPath, problems: [] };
     files.push(report);
-    const parsed = parseJsonSource(agentFile.configPath, readFileSync(agentFile.configPath, 'utf8'));
+    const read: ConfigRead = agentFile.problem ? { ok: false, missing: false, problem: agentFile.problem } : readConfigText(agentFile.configPath, displayPath(agentFile.configPath, options.cwd));
+    if (!read.ok) {
+      report.problems.push(problemWithoutPlace(read.missing ? 'the file is gone' : read.problem));
+      continue;
+    }
+    const parsed = parseJsonSource(agentFile.configPath, read.text);
     report.problems.push(...parsed.problems);
     if (!parsed.ok) continue;
     const schemaProblems = checkSchema(parsed.source, 'agent');
@@ -73,9 +83,8 @@ export async function validateProject(options: ValidateOptions): Promise<Validat
     report.problems.push(...(await checkAgentReferences(agent, project, options.env)));
   }
 
-  if (file && projectSource) files[0]?.problems.push(...(await checkProjectReferences(projectSource, project, rootDir, options.env)));
+  if (projectSource) projectReport.problems.push(...(await checkProjectReferences(projectSource, project, rootDir, options.env)));
   if (options.checkKeys) {
-    const projectReport = file ? files[0] : undefined;
     for (const { report, problem } of checkKeys(project, agents, options.env, projectReport)) {
       if (report) report.problems.push(problem);
       else files.push({ path: '(environment)', problems: [problem] });

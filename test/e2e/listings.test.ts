@@ -16,24 +16,28 @@ const project = () =>
     },
     'agents/summarize/config.json': { description: 'Summarise a document', provider: 'local', tools: ['read_file'] },
     'agents/hello/config.json': { prompt: 'hi' },
+    'agents/broken/config.json': { prompt: 'hi', maxSteps: 'many' },
   });
 
 describe('loom agents', () => {
-  it('lists agents as a table', async () => {
+  it('lists agents as a table: the provider and model a run would use, inherited ones included; a broken agent with its problem', async () => {
     const result = await runLoom(['agents'], { cwd: await project() });
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+DESCRIPTION\s+PROVIDER\s+MODEL\s+TOOLS$/);
-    expect(lines[1]).toMatch(/^hello\s+\(claude\)$/);
-    expect(lines[2]).toMatch(/^summarize\s+Summarise a document\s+local\s+read_file$/);
+    expect(lines[1]).toMatch(/^broken\s+\(broken: agents\/broken\/config\.json:\d+:\d+: \/maxSteps: must be an integer \(got a string\)\)$/);
+    expect(lines[2]).toMatch(/^hello\s+claude\s+claude-haiku-5-5$/);
+    expect(lines[3]).toMatch(/^summarize\s+Summarise a document\s+local\s+llama3\.2\s+read_file$/);
+    expect(result.stderr).toContain('run `loom config validate` to see every problem');
   });
 
-  it('--json prints the contract shape, null where unset', async () => {
+  it('--json prints the contract shape, null where nothing sets a value', async () => {
     const result = await runLoom(['agents', '--json'], { cwd: await project() });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual([
-      { name: 'hello', description: null, provider: null, model: null, tools: null },
-      { name: 'summarize', description: 'Summarise a document', provider: 'local', model: null, tools: ['read_file'] },
+      { name: 'broken', description: null, provider: null, model: null, tools: null, problem: expect.stringContaining('/maxSteps: must be an integer') },
+      { name: 'hello', description: null, provider: 'claude', model: 'claude-haiku-5-5', tools: null, problem: null },
+      { name: 'summarize', description: 'Summarise a document', provider: 'local', model: 'llama3.2', tools: ['read_file'], problem: null },
     ]);
   });
 });
