@@ -26,10 +26,16 @@ for (const signal of Object.keys(SIGNAL_EXIT_CODES) as HandledSignal[]) {
 }
 
 // The reader went away (`loom ask … | head -1`): it has what it wanted, so leave quietly
-// instead of dying on EPIPE with a stack trace.
+// instead of dying on EPIPE with a stack trace. Any other failure to write the answer (a full
+// disk, `> /dev/full`, EIO) is one line and exit 1 (`output_error`): the answer was not delivered.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);
-  throw error;
+  const reason = error.code === 'ENOSPC' ? 'no space left on the device' : error.code === 'EIO' ? 'input/output error' : error.message;
+  try {
+    process.stderr.write(`loom: error: cannot write the output: ${reason}\n`);
+  } finally {
+    process.exit(1);
+  }
 });
 
 // process.stdin and process.stderr are created on first use, and creating one costs a millisecond

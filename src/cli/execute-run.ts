@@ -13,8 +13,7 @@ import { appendRunLog, logEntry, type RunLogEntry } from '../state/run-log.js';
 import type { CommandContext } from './context.js';
 
 export interface RunCommandOptions {
-  json?: boolean;
-  jsonl?: boolean;
+  mode: OutputMode;
   dryRun?: boolean;
   /** --yes: approve tool calls that need approval. */
   yes?: boolean;
@@ -22,13 +21,15 @@ export interface RunCommandOptions {
 
 /** What `ask` and `run` share once they have gathered their flags: plan, run, render, log. */
 export async function executeRun(ctx: CommandContext, project: LoadedProject, agent: LoadedAgent | undefined, flags: RunFlags, options: RunCommandOptions): Promise<number> {
-  const mode: OutputMode = options.json ? 'json' : options.jsonl ? 'jsonl' : 'text';
+  const { mode } = options;
   let plan: RunPlan;
   try {
     plan = await buildPlan(project, agent, flags);
   } catch (error) {
-    failBeforeRun(ctx, mode === 'json', agent?.name ?? null, error);
+    failBeforeRun(ctx, mode, agent?.name ?? null, error);
   }
+
+  for (const warning of plan.warnings ?? []) ctx.io.warn(warning);
 
   if (options.dryRun) {
     ctx.io.json(dryRunView(plan, ctx.env));
@@ -49,7 +50,7 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
       const partial = { agent: plan.agent, provider: primary?.provider.name ?? '', model: primary?.model ?? '', durationMs: Date.now() - time.getTime() };
       await writeLog(ctx, project, logEntry({ time, input: plan.input, keepText: plan.log, redact, failure: { code: error.code, message: error.message, provider: null, status: null, partial } }));
     }
-    failBeforeRun(ctx, mode === 'json', plan.agent, error);
+    failBeforeRun(ctx, mode, plan.agent, error);
   }
   let outcome;
   try {
@@ -74,12 +75,18 @@ async function writeLog(ctx: CommandContext, project: LoadedProject, entry: RunL
  * A failure before anything was sent (a usage or config error): a --json caller still gets its
  * one document on stdout; the error itself is rethrown for the one-line message and exit code.
  */
-export function failBeforeRun(ctx: CommandContext, json: boolean, agent: string | null, error: unknown): never {
-  if (json && isLoomError(error)) {
-    ctx.io.json({ ok: false, agent, error: { code: error.code, message: error.message, provider: error.provider ?? null, status: null } });
+export function failBeforeRun(ctx: CommandContext, mode: OutputMode, agent: string | null, error: unknown): never {
+  if (isLoomError(error) && mode !== 'text') {
+    const info = { code: error.code, message: error.message, provider: error.provider ?? null, status: null };
+    // --jsonl still ends with its `error` event; --json still gets its one document.
+    if (mode === 'jsonl') ctx.io.jsonLine({ type: 'error', error: info });
+    else ctx.io.json({ ok: false, agent, error: info });
   }
   throw error;
 }
+
+/** `--json`, `--jsonl` or text, from a command's options. */
+export const outputMode = (options: Record<string, unknown>): OutputMode => (options.json === true ? 'json' : options.jsonl === true ? 'jsonl' : 'text');
 
 /** Starts the agent's tools; MCP servers start here, and only for agents that have them. */
 async function startTools(ctx: CommandContext, plan: RunPlan, tools: ToolPlan, agent: LoadedAgent | undefined, yes: boolean, spinner: () => HoldableSpinner | undefined): Promise<ToolSet> {

@@ -95,8 +95,8 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
     .command('ask')
     .description('send a one-off prompt; stdin, when piped, is appended after a blank line')
     .argument('[prompt...]', 'the prompt')
-    .option('-p, --provider <name>', 'provider to use (a configured name, a built-in or an alias)')
-    .option('-m, --model <name>', 'model to use')
+    .option('-p, --provider <name>', 'provider to use (a configured name, a built-in or an alias)', nonEmpty('-p'))
+    .option('-m, --model <name>', 'model to use', nonEmpty('-m'))
     .option('-s, --system <text>', 'system prompt')
     .option('--temperature <number>', 'sampling temperature', parseNumber('--temperature', 0, 2))
     .option('--max-tokens <count>', 'most tokens the answer may have', parseInteger('--max-tokens', 1))
@@ -112,10 +112,13 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
     .description('run an agent; input from the arguments, else --input, else stdin')
     .argument('<agent>', 'agent name (a folder under agents/)')
     .argument('[input...]', "the run's input")
-    .option('--input <file>', 'read the input from a file')
+    .option('--input <file>', 'read the input from a file (- reads stdin)')
     .option('--var <name=value>', 'set a template variable (repeatable; name=@file reads a file)', collect, [])
-    .option('-p, --provider <name>', "provider to use instead of the agent's")
-    .option('-m, --model <name>', "model to use instead of the agent's")
+    .option('-p, --provider <name>', "provider to use instead of the agent's", nonEmpty('-p'))
+    .option('-m, --model <name>', "model to use instead of the agent's", nonEmpty('-m'))
+    .option('-s, --system <text>', "system prompt instead of the agent's")
+    .option('--temperature <number>', 'sampling temperature', parseNumber('--temperature', 0, 2))
+    .option('--max-tokens <count>', 'most tokens each answer may have', parseInteger('--max-tokens', 1))
     .addOption(new Option('--json', 'print one JSON document when done').conflicts('jsonl'))
     .option('--jsonl', 'print one JSON event per line as things happen')
     .option('--no-stream', 'make non-streaming requests; print the answer when complete')
@@ -189,6 +192,14 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
     command.configureOutput({ ...command.configureOutput(), outputError: (text: string) => outputError?.(text, commandPath(command)) });
   }
   return program;
+}
+
+/** A name that may not be empty: `-p ""` would otherwise quietly mean "the default". */
+function nonEmpty(flag: string) {
+  return (value: string): string => {
+    if (value.trim() === '') throw new InvalidArgumentError(`${flag} takes a name, not an empty string`);
+    return value;
+  };
 }
 
 function collect(value: string, previous: string[]): string[] {

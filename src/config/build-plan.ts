@@ -8,6 +8,7 @@ import { DEFAULTS } from './builtins.js';
 import type { LoadedAgent, LoadedProject } from './load.js';
 import { canonicalProviderName, resolveProvider, unknownProviderError } from './resolve-provider.js';
 import { resolveLimits, resolveSelection } from './resolve-settings.js';
+import { didYouMean } from './did-you-mean.js';
 import { renderTemplate, templateVariables } from './template.js';
 
 /** What the command line adds to the config for one run. */
@@ -68,7 +69,8 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
       return entry;
     });
 
-  const messages = await buildMessages(agent, flags);
+  const promptTemplate = await agentText(agent, 'prompt', 'promptFile');
+  const messages = buildMessages(agent, promptTemplate, flags);
   const systemTemplate = await agentText(agent, 'system', 'systemFile');
   const system = flags.system ?? (systemTemplate && render(agent, systemTemplate, flags));
   const responseSchema = flags.schema ?? agentConfig.output?.schema;
@@ -95,8 +97,10 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
     }
   }
 
+  const used = [promptTemplate, flags.system === undefined ? systemTemplate : undefined].flatMap((template) => (template ? templateVariables(template.text) : []));
   return {
     agent: agent?.name ?? null,
+    warnings: unusedVariables(agent, used, flags.vars),
     chain: [primary, ...fallbacks],
     request,
     stream: flags.stream,
@@ -131,8 +135,7 @@ function toolPlan(project: LoadedProject, agent: LoadedAgent | undefined, flags:
   };
 }
 
-async function buildMessages(agent: LoadedAgent | undefined, flags: RunFlags): Promise<Message[]> {
-  const template = await agentText(agent, 'prompt', 'promptFile');
+function buildMessages(agent: LoadedAgent | undefined, template: AgentText | undefined, flags: RunFlags): Message[] {
   if (template === undefined) {
     if (flags.input === null) {
       throw new LoomError('usage', agent ? `agent "${agent.name}" has no prompt and no input was given` : 'no prompt given', {
@@ -165,6 +168,18 @@ async function agentText(agent: LoadedAgent | undefined, inline: 'prompt' | 'sys
   }
   const text = agent.config[inline];
   return text === undefined ? undefined : { text, where: `"${inline}"` };
+}
+
+/** A `--var` no template uses: a typo (`--var tnoe=formal`) would otherwise change nothing, silently. */
+function unusedVariables(agent: LoadedAgent | undefined, used: readonly string[], vars: Readonly<Record<string, string>>): string[] {
+  const known = [...new Set([...used, ...Object.keys(agent?.config.inputs ?? {})])];
+  return Object.keys(vars)
+    .filter((name) => !used.includes(name))
+    .map((name) => {
+      const suggestion = didYouMean(name, known.filter((candidate) => candidate !== name));
+      const where = agent ? `agent "${agent.name}"` : 'the prompt';
+      return `--var ${name} is not used by ${where}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
+    });
 }
 
 /** Fills a template from the agent's input defaults, then `--var`, then the input. */

@@ -41,6 +41,8 @@ export interface ToolPlan {
  */
 export interface RunPlan {
   agent: string | null;
+  /** Problems that do not stop the run, said once on stderr before it starts (an unused --var). */
+  warnings?: string[];
   /** The primary provider, then the fallbacks in order. */
   chain: PlannedProvider[];
   /** The request without the model, which each provider of the chain sets. */

@@ -14,7 +14,9 @@ export function summaryLine(result: RunResult): string {
   return parts.join(' · ');
 }
 
-function formatUsd(value: number): string {
+/** Dollars as a person reads them: cents from a cent up, else two significant digits, never an exponent ($0.000034). */
+export function formatUsd(value: number): string {
   if (value === 0) return '0';
-  return value >= 0.01 ? value.toFixed(2) : value.toPrecision(2);
+  if (value >= 0.01) return value.toFixed(2);
+  return value.toFixed(Math.min(20, 1 - Math.floor(Math.log10(value))));
 }

@@ -117,8 +117,27 @@ export interface RunLogRead {
   skipped: number;
 }
 
-const isEntry = (value: unknown): value is RunLogEntry =>
-  typeof value === 'object' && value !== null && typeof (value as RunLogEntry).time === 'string' && typeof (value as RunLogEntry).ok === 'boolean';
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const orNull = (value: unknown, type: 'string' | 'number') => value === null || typeof value === type;
+
+/** A line `loom logs` can show: the fields it reads have the types Loom writes (anything else is skipped and counted). */
+function isEntry(value: unknown): value is RunLogEntry {
+  if (!isObject(value)) return false;
+  const usage = value.usage;
+  const error = value.error;
+  return (
+    typeof value.time === 'string' &&
+    typeof value.ok === 'boolean' &&
+    orNull(value.agent, 'string') &&
+    typeof value.provider === 'string' &&
+    typeof value.model === 'string' &&
+    orNull(value.input, 'string') &&
+    orNull(value.costUsd, 'number') &&
+    typeof value.durationMs === 'number' &&
+    (usage === null || (isObject(usage) && typeof usage.inputTokens === 'number' && typeof usage.outputTokens === 'number')) &&
+    (error === null || (isObject(error) && typeof error.code === 'string'))
+  );
+}
 
 /** The last `count` entries, oldest first, read from the end of the file only. */
 export async function readRunLog(dir: string, count: number): Promise<RunLogRead> {

@@ -59,14 +59,15 @@ describe('prompts and inputs', () => {
     expect(server.requests[0]!.body.messages).toEqual([{ role: 'user', content: 'first part\n\npiped part' }]);
   });
 
-  it('run: input from the arguments, else --input, else stdin; appended after a blank line when the prompt has no {{input}}', async () => {
+  it('run: input from the arguments (piped stdin appended), else --input, else stdin; appended after a blank line when the prompt has no {{input}}', async () => {
     const cwd = await workspace(server, {}, {
       'agents/sum/config.json': { provider: 'mock', prompt: 'Summarise:' },
       'agents/placed/config.json': { provider: 'mock', prompt: 'Before {{input}} after' },
       'input.txt': 'file input\n',
     });
     const text = async (args: string[], input?: string) => JSON.parse((await loom(['run', ...args, '--json'], cwd, { input })).stdout).text;
-    expect(await text(['sum', 'from', 'args'], 'ignored stdin')).toBe('Summarise:\n\nfrom args');
+    expect(await text(['sum', 'from', 'args'], 'piped stdin')).toBe('Summarise:\n\nfrom args\n\npiped stdin');
+    expect(await text(['sum', 'from', 'args'])).toBe('Summarise:\n\nfrom args');
     expect(await text(['sum', '--input', 'input.txt'], 'ignored stdin')).toBe('Summarise:\n\nfile input\n');
     expect(await text(['sum'], 'from stdin')).toBe('Summarise:\n\nfrom stdin');
     expect(await text(['sum'])).toBe('Summarise:');

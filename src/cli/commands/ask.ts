@@ -1,5 +1,5 @@
 import type { CommandFunction } from '../context.js';
-import { executeRun, failBeforeRun } from '../execute-run.js';
+import { executeRun, failBeforeRun, outputMode } from '../execute-run.js';
 import { readSchemaFile, readStdin } from '../input.js';
 import { openProject } from '../project.js';
 
@@ -14,7 +14,7 @@ const ask: CommandFunction = async (ctx, args, options) => {
     const schema = typeof options.schema === 'string' ? await readSchemaFile(ctx, options.schema) : undefined;
     prepared = { project, input, schema };
   } catch (error) {
-    failBeforeRun(ctx, options.json === true, null, error);
+    failBeforeRun(ctx, outputMode(options), null, error);
   }
   const { project, input, schema } = prepared;
   return executeRun(
@@ -33,7 +33,7 @@ const ask: CommandFunction = async (ctx, args, options) => {
       stream: options.stream !== false,
       dryRun: options.dryRun === true,
     },
-    { json: options.json === true, jsonl: options.jsonl === true, dryRun: options.dryRun === true },
+    { mode: outputMode(options), dryRun: options.dryRun === true },
   );
 };
 

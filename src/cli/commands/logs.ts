@@ -1,3 +1,4 @@
+import { formatUsd } from '../../output/summary.js';
 import { formatTable } from '../../output/table.js';
 import { stateDir } from '../../state/paths.js';
 import { readRunLog, type RunLogEntry } from '../../state/run-log.js';
@@ -23,7 +24,7 @@ const logs: CommandFunction = async (ctx, _args, options) => {
     `${entry.provider}/${entry.model}`,
     entry.ok ? 'ok' : (entry.error?.code ?? 'failed'),
     entry.usage ? `${entry.usage.inputTokens}/${entry.usage.outputTokens}` : '',
-    entry.costUsd === null ? '' : `$${entry.costUsd.toFixed(4)}`,
+    typeof entry.costUsd === 'number' ? `$${formatUsd(entry.costUsd)}` : '',
     `${(entry.durationMs / 1000).toFixed(1)}s`,
     snippet(entry),
   ]);

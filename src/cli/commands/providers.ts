@@ -28,7 +28,11 @@ interface CheckResult {
 
 const providers: CommandFunction = async (ctx, args, options) => {
   const project = await openProject(ctx);
-  const resolved = providerNames(project).map((name) => resolveProvider(name, project.raw, project.env, project.rootDir));
+  // A name that is no provider is an error, not a listing of everything else.
+  const named = args.map((name) => canonicalProviderName(name, project.raw) ?? throwUnknown(name, project));
+  const all = providerNames(project).map((name) => resolveProvider(name, project.raw, project.env, project.rootDir));
+  // Without --check, names narrow the listing; with it, they add providers to probe.
+  const resolved = options.check || named.length === 0 ? all : all.filter((provider) => named.includes(provider.name));
   const listings: ProviderListing[] = resolved.map((provider) => ({
     name: provider.name,
     type: provider.type,
@@ -46,6 +50,10 @@ const providers: CommandFunction = async (ctx, args, options) => {
   const rows = resolved.map((provider) => [provider.name, provider.type, provider.model ?? '(set "model")', displayUrl(provider.baseUrl) ?? '(SDK default)', keyStatus(provider)]);
   ctx.io.out(formatTable(['NAME', 'TYPE', 'MODEL', 'BASE URL', 'KEY'], rows, ctx.io.color.out.bold));
 };
+
+function throwUnknown(name: string, project: LoadedProject): never {
+  throw unknownProviderError(name, project.raw);
+}
 
 /** `--check`: one minimal live request to every provider the project uses (and any named), at once. */
 async function check(ctx: CommandContext, project: LoadedProject, resolved: ResolvedProvider[], listings: ProviderListing[], named: string[], json: boolean): Promise<number> {

@@ -2,11 +2,11 @@ import { resolve } from 'node:path';
 import { agentSecrets } from '../../config/config-secrets.js';
 import { loadAgent } from '../../config/load.js';
 import type { CommandFunction } from '../context.js';
-import { executeRun, failBeforeRun } from '../execute-run.js';
-import { parseVars, readStdin, readUserFile } from '../input.js';
+import { executeRun, failBeforeRun, outputMode } from '../execute-run.js';
+import { parseVars, runInput } from '../input.js';
 import { openProject } from '../project.js';
 
-/** `loom run <agent> [input...]`: input from the arguments, else --input, else stdin. */
+/** `loom run <agent> [input...]`: input from the arguments (piped stdin appended), else --input, else stdin. */
 const run: CommandFunction = async (ctx, args, options) => {
   const [name = '', ...inputWords] = args;
   let prepared;
@@ -15,10 +15,10 @@ const run: CommandFunction = async (ctx, args, options) => {
     const agent = await loadAgent(project, name, ctx.cwd);
     for (const value of agentSecrets(agent.raw, project.env)) ctx.io.secrets.add(value);
     const vars = await parseVars(ctx, (options.var as string[] | undefined) ?? []);
-    const input = inputWords.length > 0 ? inputWords.join(' ') : typeof options.input === 'string' ? await readUserFile(ctx, options.input, '--input') : await readStdin(ctx);
+    const input = await runInput(ctx, inputWords, typeof options.input === 'string' ? options.input : undefined);
     prepared = { project, agent, vars, input };
   } catch (error) {
-    failBeforeRun(ctx, options.json === true, name, error);
+    failBeforeRun(ctx, outputMode(options), name, error);
   }
   const { project, agent, vars, input } = prepared;
   return executeRun(
@@ -28,6 +28,9 @@ const run: CommandFunction = async (ctx, args, options) => {
     {
       provider: options.provider as string | undefined,
       model: options.model as string | undefined,
+      system: options.system as string | undefined,
+      temperature: options.temperature as number | undefined,
+      maxTokens: options.maxTokens as number | undefined,
       vars,
       input,
       stream: options.stream !== false,
@@ -36,7 +39,7 @@ const run: CommandFunction = async (ctx, args, options) => {
       workspace: typeof options.workspace === 'string' ? resolve(ctx.cwd, options.workspace) : undefined,
       dryRun: options.dryRun === true,
     },
-    { json: options.json === true, jsonl: options.jsonl === true, dryRun: options.dryRun === true, yes: options.yes === true },
+    { mode: outputMode(options), dryRun: options.dryRun === true, yes: options.yes === true },
   );
 };
 
