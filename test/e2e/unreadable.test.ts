@@ -124,3 +124,13 @@ describe('config validate with nothing to validate', () => {
     expect((await stat(cwd)).isDirectory()).toBe(true);
   });
 });
+
+describe.skipIf(!canTest)('a .env that cannot be read', () => {
+  it('is an error naming it, not keys silently missing', async () => {
+    const cwd = await project({ '.env': 'OPENAI_API_KEY=sk-test-0123456789\n' });
+    await chmod(join(cwd, '.env'), 0o000);
+    const result = await loomAsUser(['ask', 'hi'], cwd);
+    expect(result.code).toBe(2);
+    expect(result.stderr.split('\n')[0]).toBe(`loom: error: cannot read ${join(cwd, '.env')}: permission denied`);
+  });
+});

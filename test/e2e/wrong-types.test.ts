@@ -60,7 +60,7 @@ describe('a wrong type in a project config field', () => {
 });
 
 describe('a wrong type in an agent field', () => {
-  it.each(fieldsOf(schema.$defs && (schema.$defs as Schema).agent as Schema))('%s: exit 2 with its place, nothing sent', async (name, field) => {
+  it.each(fieldsOf((schema.$defs as Schema).agent as Schema))('%s: exit 2 with its place, nothing sent', async (name, field) => {
     const value = wrongValue(field);
     if (value === Symbol.for('skip')) return;
     const cwd = await makeWorkspace({ 'loom.config.json': { defaultProvider: 'mock' }, 'agents/a/config.json': { prompt: 'x', [name]: value } });
