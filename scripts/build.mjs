@@ -4,15 +4,18 @@
 //   Node's ESM loader alone adds ~6 ms to a process (about a fifth of `node -e 0`);
 // - dist/cjs/: modules the entry loads on demand that need nothing lazy themselves (output, and
 //   `config validate`, which CI runs on every push), as self-contained CommonJS bundles, so such
-//   runs never start the ESM loader either;
+//   runs never start the ESM loader either; beside them, the packages that code require()s on
+//   first need (ajv's compiler, jsonc-parser: see ON_DEMAND_CJS);
 // - dist/lazy/: every other module the entry imports on demand (the other commands, the error
 //   boundary) as ES modules with code splitting, so shared code loads once and the SDKs, ajv,
 //   ora and the MCP SDK sit in chunks of their own that load only when used.
+// dist/ is self-contained: an installed Loom loads nothing from node_modules (the published
+// package has no dependencies; test/e2e/install.test.ts installs it offline and runs it).
 // Bundles do not share classes: LoomError is recognised by a brand, not by instanceof.
 // The file-search worker thread's code is a string inside a lazy chunk of its own (scripts/worker-source.mjs).
 import { build } from 'esbuild';
 import { rename, rm } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { esbuildWorkerPlugin } from './worker-source.mjs';
 
@@ -46,6 +49,44 @@ const UNUSED_LOADER_STUBS = {
   typescript: 'throw new Error("TypeScript configs are not supported: Loom reads JSON configs only");',
   // Only the TypeScript loader names temporary files with it; node:crypto costs ~3 ms to load.
   crypto: 'module.exports = { randomUUID: () => require("node:crypto").randomUUID() };',
+};
+
+/**
+ * Packages that source files require() on first need only, each with the file that does: ajv's
+ * compiler and ajv-formats' formats (src/config/json-schema-check.ts: most schemas are plain and
+ * never compile) and jsonc-parser (src/config/json-source.ts: only for a file with a problem).
+ * Each is a CommonJS bundle of its own in dist/cjs/, named by the key, so the commands that may
+ * need them (`config validate`, `run`, `agents` …) never parse what they seldom run, and nothing
+ * is loaded from node_modules. The requiring code finds dist/cjs/ by walking up from its own file
+ * (`__loomModuleUrl`, which both banners set), in dist/cjs/, dist/lazy/ or dist/lazy/chunks/.
+ */
+const ON_DEMAND_CJS = {
+  'ajv-2020': { specifier: 'ajv/dist/2020.js', from: 'src/config/json-schema-check.ts' },
+  'ajv-formats': { specifier: 'ajv-formats/dist/formats.js', from: 'src/config/json-schema-check.ts' },
+  'jsonc-parser': { specifier: 'jsonc-parser', from: 'src/config/json-source.ts' },
+};
+
+const onDemandCjs = {
+  name: 'on-demand-cjs',
+  setup(pluginBuild) {
+    const byRequest = new Map(Object.entries(ON_DEMAND_CJS).map(([name, { specifier, from }]) => [`${join(ROOT, from)}\0${specifier}`, name]));
+    pluginBuild.onResolve({ filter: /^(ajv|ajv-formats|jsonc-parser)(\/|$)/ }, (args) => {
+      const name = args.kind === 'require-call' ? byRequest.get(`${args.importer}\0${args.path}`) : undefined;
+      return name === undefined ? undefined : { path: name, namespace: 'on-demand-cjs' };
+    });
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'on-demand-cjs' }, (args) => ({
+      contents: [
+        "const { existsSync } = require('node:fs');",
+        "const { dirname, join } = require('node:path');",
+        "const { fileURLToPath } = require('node:url');",
+        `const file = ${JSON.stringify(`${args.path}.cjs`)};`,
+        'let dir = dirname(fileURLToPath(__loomModuleUrl));',
+        "while (!existsSync(join(dir, 'cjs', file)) && dirname(dir) !== dir) dir = dirname(dir);",
+        "module.exports = require(join(dir, 'cjs', file));",
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
 };
 
 const unusedLoaders = {
@@ -90,9 +131,11 @@ await build({
   format: 'esm',
   chunkNames: 'chunks/[name]-[hash]',
   // The file-search worker, as a string in a chunk of its own: loaded by the first search only.
-  plugins: [unusedLoaders, esbuildWorkerPlugin()],
+  plugins: [unusedLoaders, onDemandCjs, esbuildWorkerPlugin()],
   // Some bundled CommonJS dependencies call require() for Node built-ins; ESM has no require.
-  banner: { js: "import { createRequire as __loomCreateRequire } from 'node:module'; const require = __loomCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __loomCreateRequire } from 'node:module'; const require = __loomCreateRequire(import.meta.url); const __loomModuleUrl = import.meta.url;",
+  },
 });
 
 await build({
@@ -101,10 +144,18 @@ await build({
   outdir: `${OUT}/cjs`,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  plugins: [unusedLoaders],
+  plugins: [unusedLoaders, onDemandCjs],
   // import.meta.url (createRequire, finding package files) has no CommonJS meaning: give it one.
   define: { 'import.meta.url': '__loomModuleUrl' },
   banner: { js: "const __loomModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+
+await build({
+  ...common,
+  entryPoints: Object.fromEntries(Object.entries(ON_DEMAND_CJS).map(([name, { specifier }]) => [name, specifier])),
+  outdir: `${OUT}/cjs`,
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
 });
 
 /**

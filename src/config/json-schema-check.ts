@@ -130,14 +130,22 @@ const PLAIN_KEYWORDS: Record<string, (value: unknown) => boolean> = {
 
 // ajv's compiler is loaded on first use only: with the check above, most runs never compile, and
 // loading it (~10 ms) would be the largest cost of `config validate`. require() keeps
-// `checkJsonSchema` synchronous; ajv and ajv-formats are CommonJS.
-const requireCjs = createRequire(import.meta.url);
+// `checkJsonSchema` synchronous; ajv and ajv-formats are CommonJS. The require() of a literal name
+// is what esbuild sees: scripts/build.mjs bundles each as dist/cjs/<name>.cjs, which these calls
+// load, so an installed Loom needs nothing from node_modules. Unbundled (vitest) `require` may be
+// missing: Node's loader then.
 let ajv: Ajv2020 | undefined;
 const formats = (): Record<string, unknown> =>
-  (requireCjs('ajv-formats/dist/formats.js') as typeof import('ajv-formats/dist/formats.js')).fullFormats;
+  (
+    (typeof require === 'function'
+      ? require('ajv-formats/dist/formats.js')
+      : createRequire(import.meta.url)('ajv-formats/dist/formats.js')) as typeof import('ajv-formats/dist/formats.js')
+  ).fullFormats;
 
 function compileIssue(schema: unknown): SchemaIssue | null {
-  const { Ajv2020: Ajv } = requireCjs('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const { Ajv2020: Ajv } = (
+    typeof require === 'function' ? require('ajv/dist/2020.js') : createRequire(import.meta.url)('ajv/dist/2020.js')
+  ) as typeof import('ajv/dist/2020.js');
   ajv ??= new Ajv({
     ...OUTPUT_SCHEMA_AJV_OPTIONS,
     formats: formats() as Options['formats'],

@@ -14,11 +14,13 @@ import { parsePointer } from './json-pointer.js';
 import { describeSyntaxErrors } from './json-syntax.js';
 import type { Problem } from './problems.js';
 
-// jsonc-parser is loaded with require(), on first need. Its package points bundlers at a UMD
-// build whose inner require() calls esbuild cannot follow (the bundle then fails at run time);
-// Node's own loader handles it, and a file without problems never loads it at all.
-const requireCjs = createRequire(import.meta.url);
-const jsonc = (): typeof import('jsonc-parser') => requireCjs('jsonc-parser') as typeof import('jsonc-parser');
+// jsonc-parser is loaded on first need: a file without problems never loads it at all. The
+// require() of a literal name is what esbuild sees: scripts/build.mjs bundles the package (its ESM
+// build; the UMD `main` has inner require() calls esbuild cannot follow) as dist/cjs/jsonc-parser.cjs,
+// which this call loads, so an installed Loom needs nothing from node_modules. Unbundled (vitest)
+// `require` may be missing: Node's loader then, which handles the UMD build.
+const jsonc = (): typeof import('jsonc-parser') =>
+  (typeof require === 'function' ? require('jsonc-parser') : createRequire(import.meta.url)('jsonc-parser')) as typeof import('jsonc-parser');
 
 export interface Position {
   /** 1-based. */
