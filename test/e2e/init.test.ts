@@ -1,5 +1,6 @@
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runLoom } from '../support/cli.js';
 import { makeWorkspace } from '../support/workspace.js';
@@ -59,5 +60,18 @@ describe('loom init', () => {
     await expect(readFile(join(root, 'outside', 'agents', 'hello', 'config.json'))).rejects.toThrow();
     expect(result.stdout).toContain('created  loom.config.json');
     await writeFile(join(cwd, 'x'), '');
+  });
+});
+
+describe('loom init in a project that has Loom installed', () => {
+  it('points "$schema" at node_modules/loom, also when that is a link to a checkout', async () => {
+    const cwd = await makeWorkspace({ 'package.json': '{"name":"p","private":true}\n' });
+    await mkdir(join(cwd, 'node_modules'));
+    await symlink(fileURLToPath(new URL('../..', import.meta.url)), join(cwd, 'node_modules', 'loom'));
+    const result = await runLoom(['init'], { cwd });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(await readFile(join(cwd, 'loom.config.json'), 'utf8')).$schema).toBe('./node_modules/loom/config.schema.json');
+    expect(JSON.parse(await readFile(join(cwd, 'agents/hello/config.json'), 'utf8')).$schema).toBe('../../node_modules/loom/agent.schema.json');
+    expect(result.stdout).not.toContain('for editor completion');
   });
 });

@@ -14,6 +14,18 @@ function packageRoot(): string {
   return dir;
 }
 
+/**
+ * Where the schemas are inside the project: a Loom installed in its node_modules (by tarball,
+ * registry or a folder link: the path is what a teammate's checkout has too), else this Loom when
+ * it is itself inside the project. Undefined when neither is.
+ */
+function projectSchemaDir(root: string): string | undefined {
+  const installed = join(root, 'node_modules', 'loom');
+  if (existsSync(join(installed, 'config.schema.json'))) return installed;
+  const own = packageRoot();
+  return inside(root, own) ? own : undefined;
+}
+
 const HELLO_PROMPT = `Say hello to {{name}} in one short, friendly sentence.
 `;
 
@@ -39,9 +51,9 @@ const init: CommandFunction = async (ctx) => {
   const root = realpathSync(ctx.cwd);
   // `$schema` only as a path inside the project (a Loom installed in its node_modules): a path into
   // the installer's own global copy would break for every teammate.
-  const schemaDir = packageRoot();
+  const schemaDir = projectSchemaDir(root);
   const schemaRef = (from: string, file: string): Record<string, string> => {
-    if (!inside(root, schemaDir)) return {};
+    if (schemaDir === undefined) return {};
     const path = relative(from, join(schemaDir, file)).split(sep).join('/');
     return { $schema: path.startsWith('.') ? path : `./${path}` };
   };
@@ -62,7 +74,7 @@ const init: CommandFunction = async (ctx) => {
 
   for (const [path, content] of files) await createFile(ctx, root, path, content);
   ctx.io.out(`${await updateGitignore(ctx, root)}\n`);
-  if (!inside(root, schemaDir)) {
+  if (schemaDir === undefined) {
     ctx.io.out('\nfor editor completion, install Loom in the project (npm install --save-dev <loom>) and set "$schema" to "./node_modules/loom/config.schema.json"\n');
   }
   ctx.io.out(`\nnext: loom run hello --provider mock\n`);
