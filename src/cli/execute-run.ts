@@ -1,11 +1,12 @@
 import { buildPlan, type RunFlags } from '../config/build-plan.js';
 import type { LoadedAgent, LoadedProject } from '../config/load.js';
 import { isLoomError } from '../errors.js';
+import type { DryRunWire } from '../engine/dry-run-wire.js';
 import type { RunPlan, ToolPlan } from '../engine/plan.js';
 import { sandboxKind } from '../tools/command-sandbox.js';
 import type { ToolSet } from '../tools/index.js';
 import { approvalPrompt, holdableSpinner, type HoldableSpinner } from './approval-prompt.js';
-import { runPlan } from '../engine/run.js';
+import { droppedSettingsWarning, runPlan } from '../engine/run.js';
 import { renderRun, type OutputMode } from '../output/render-run.js';
 import { displayUrl } from '../output/display-url.js';
 import { stateDir } from '../state/paths.js';
@@ -32,7 +33,11 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
   for (const warning of plan.warnings ?? []) ctx.io.warn(warning);
 
   if (options.dryRun) {
-    ctx.io.json(dryRunView(plan, ctx.env));
+    const dropped = plan.chain[0] && droppedSettingsWarning(plan, plan.chain[0]);
+    if (dropped) ctx.io.warn(dropped);
+    // The wire body for the first provider, beside the normalized request: no SDK, no key (CONTRACT §10).
+    const { dryRunWire } = await import('../engine/dry-run-wire.js');
+    ctx.io.json(dryRunView(plan, ctx.env, await dryRunWire(plan)));
     return 0;
   }
 
@@ -115,7 +120,7 @@ async function startTools(ctx: CommandContext, plan: RunPlan, tools: ToolPlan, a
 }
 
 /** The provider chain and the request: what would be sent, and to whom (keys are redacted on output). */
-function dryRunView(plan: RunPlan, env: NodeJS.ProcessEnv) {
+function dryRunView(plan: RunPlan, env: NodeJS.ProcessEnv, wire: DryRunWire) {
   return {
     agent: plan.agent,
     providers: plan.chain.map((step) => ({
@@ -131,6 +136,7 @@ function dryRunView(plan: RunPlan, env: NodeJS.ProcessEnv) {
       ...(step.unusable ? { skipped: step.unusable } : {}),
     })),
     request: { model: plan.chain[0]?.model, ...plan.request, stream: plan.stream },
+    ...wire,
     maxSteps: plan.maxSteps,
     maxCost: plan.maxCost,
     tools: plan.tools,

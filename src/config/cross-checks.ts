@@ -7,6 +7,7 @@ import type { JsonSource } from './json-source.js';
 import { problemAt, problemWithoutPlace, type Problem } from './problems.js';
 import { canonicalProviderName, knownProviderNames, resolveProvider } from './resolve-provider.js';
 import { parseNetworkAllowEntry } from '../core/network-allow.js';
+import { droppedSettings } from '../providers/capabilities.js';
 import { checkOutputSchema } from './json-schema-check.js';
 import { BUILTIN_TOOLS, type AgentConfig, type ProjectConfig } from './types.js';
 import type { FileReport } from './validate.js';
@@ -120,6 +121,7 @@ export async function checkAgentReferences(agent: CheckedAgent, project: Project
     ...checkOutputSchema(source, '/output/schema').map((problem) => ({ ...problem, message: `output.schema is not a valid JSON Schema: ${problem.message}` })),
   );
   problems.push(...checkTemplateVariables(source, config, texts));
+  problems.push(...checkDroppedSettings(source, config, project, env));
 
   if (typeof config.provider === 'string' && config.model === undefined && canonicalProviderName(config.provider, project)) {
     const resolved = tryResolve(config.provider, project, env);
@@ -138,6 +140,31 @@ function checkTemplateVariables(source: JsonSource, config: AgentConfig, texts: 
     .filter((name) => !declared.has(name))
     .map((name) => at(source, config.prompt !== undefined ? '/prompt' : config.promptFile !== undefined ? '/promptFile' : '', `the prompt uses {{${name}}}, which "inputs" does not declare: every run must pass --var ${name}=…`, 'warning'));
 }
+
+/**
+ * A setting the API of a provider the agent runs on does not take is never dropped silently
+ * (CONTRACT §10): `temperature` on Anthropic's Messages API is a warning, for the agent's
+ * provider and its fallbacks (`auto` is decided at run time, and the run warns then).
+ */
+function checkDroppedSettings(source: JsonSource, config: AgentConfig, project: ProjectConfig, env: Env): Problem[] {
+  if (config.temperature === undefined) return [];
+  const fallback = Array.isArray(config.fallback) ? config.fallback : Array.isArray(project.fallback) ? project.fallback : [];
+  const names = [config.provider ?? project.defaultProvider, ...fallback].filter((name): name is string => typeof name === 'string' && name !== 'auto');
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  for (const name of names) {
+    const resolved = canonicalProviderName(name, project) ? tryResolve(name, project, env) : undefined;
+    if (!resolved || seen.has(resolved.name)) continue;
+    seen.add(resolved.name);
+    const params = { ...resolved.params, ...(isPlainObject(config.params) ? config.params : {}) };
+    for (const dropped of droppedSettings(resolved.type, { temperature: config.temperature, params })) {
+      problems.push(at(source, `/${dropped.setting}`, `"${dropped.setting}" is not sent to provider "${resolved.name}": ${dropped.why}`, 'warning'));
+    }
+  }
+  return problems;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function tryResolve(name: string, project: ProjectConfig, env: Env) {
   try {

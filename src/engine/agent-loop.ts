@@ -1,9 +1,9 @@
 import { LoomError } from '../errors.js';
-import { costUsd, priceFor } from '../providers/pricing.js';
-import type { Message, ToolCall, Usage } from '../providers/types.js';
+import { costUsd, priceFor, roundUsd } from '../providers/pricing.js';
+import type { Message, Refusal, ToolCall } from '../providers/types.js';
 import type { ToolSet } from '../tools/index.js';
 import { Budget } from './budget.js';
-import type { ToolCallSummary } from './events.js';
+import type { FullUsage, ToolCallSummary } from './events.js';
 import type { EngineEvent } from './run.js';
 import type { PlannedProvider, RunPlan } from './plan.js';
 import { OutputValidator, repairPrompt } from './structured-output.js';
@@ -18,7 +18,7 @@ export interface LoopProgress {
   lastText: string;
   output: unknown;
   /** The sum over turns; null while no turn has reported usage (unknown, not zero). */
-  usage: Usage | null;
+  usage: FullUsage | null;
   /** null once any turn's cost is unknown. */
   costUsd: number | null;
   steps: number;
@@ -62,6 +62,8 @@ export async function runAgentLoop(
     progress.text = output.text;
     if (output.text !== '') progress.lastText = output.text;
     addUsage(progress, step, output.usage);
+    // A refusal is the turn's answer, not a fault: its usage counts, and no retry or fallback follows.
+    if (output.refusal) throw refusedError(step, output.refusal);
     budget.afterTurn(price(step), output.usage, output.text.length + (output.toolCalls.length > 0 ? JSON.stringify(output.toolCalls).length : 0));
 
     const next: NextStep =
@@ -116,13 +118,26 @@ function price(step: PlannedProvider) {
   return priceFor(step.provider.type, step.model, step.provider.pricing, step.provider.name);
 }
 
-function addUsage(progress: LoopProgress, step: PlannedProvider, usage: Usage | null): void {
+/** CONTRACT §10: a refusal fails the run with `refused` (exit 1), the provider's reason and words in the message. */
+function refusedError(step: PlannedProvider, refusal: Refusal): LoomError {
+  return new LoomError('refused', `${step.provider.name}: the model refused to answer (${refusal.reason})${refusal.text ? `: ${refusal.text}` : ''}`, {
+    provider: step.provider.name,
+    hint: 'the provider declined this request; rephrase it, or try another model with -p/-m',
+  });
+}
+
+function addUsage(progress: LoopProgress, step: PlannedProvider, usage: FullUsage | null): void {
   if (!usage) {
     progress.costUsd = null; // unknown, never 0
     return;
   }
-  const sum = progress.usage ?? { inputTokens: 0, outputTokens: 0 };
-  progress.usage = { inputTokens: sum.inputTokens + usage.inputTokens, outputTokens: sum.outputTokens + usage.outputTokens };
+  const sum = progress.usage ?? { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0 };
+  progress.usage = {
+    inputTokens: sum.inputTokens + usage.inputTokens,
+    outputTokens: sum.outputTokens + usage.outputTokens,
+    cachedInputTokens: sum.cachedInputTokens + usage.cachedInputTokens,
+    cacheWriteTokens: sum.cacheWriteTokens + usage.cacheWriteTokens,
+  };
   const cost = costUsd(usage, price(step));
-  progress.costUsd = progress.costUsd === null || cost === null ? null : progress.costUsd + cost;
+  progress.costUsd = progress.costUsd === null || cost === null ? null : roundUsd(progress.costUsd + cost);
 }

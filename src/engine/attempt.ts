@@ -1,13 +1,16 @@
 import { LoomError, isLoomError } from '../errors.js';
-import type { ChatRequest, FinishReason, Provider, ToolCall, Usage } from '../providers/types.js';
+import type { ChatRequest, FinishReason, HttpExchange, Provider, Refusal, ToolCall, Usage } from '../providers/types.js';
+import type { FullUsage } from './events.js';
 
 /** What one model turn produced. */
 export interface TurnOutput {
   text: string;
   toolCalls: ToolCall[];
   /** null when the provider reported none (some openai-compatible servers): unknown, not zero. */
-  usage: Usage | null;
+  usage: FullUsage | null;
   finish: FinishReason;
+  /** Set when the model or the provider's filter refused (finish `content-filter`): the run fails with `refused`. */
+  refusal?: Refusal;
 }
 
 export interface AttemptOptions {
@@ -17,6 +20,8 @@ export interface AttemptOptions {
   /** Longest wait for the first event and longest silence between events. */
   timeoutMs: number;
   onDelta: (text: string) => void;
+  /** Each HTTP request the provider made, for `--verbose`. */
+  onHttp?: (exchange: HttpExchange) => void;
 }
 
 const TIMED_OUT = Symbol('timed out');
@@ -57,7 +62,12 @@ export async function attemptTurn(provider: Provider, request: ChatRequest, opti
         options.onDelta(event.text);
       } else if (event.type === 'tool-call') output.toolCalls.push(event.call);
       else if (event.type === 'usage') output.usage = saneUsage(event.usage);
-      else if (event.type === 'finish') output.finish = event.reason;
+      else if (event.type === 'http') options.onHttp?.(event.exchange);
+      else if (event.type === 'finish') {
+        output.finish = event.reason;
+        // A provider without words of its own (the mock) still says which reason it gave.
+        if (event.reason === 'content-filter') output.refusal = event.refusal ?? { reason: event.rawReason ?? 'content filter' };
+      }
       // Any other event (a keep-alive, say) only shows the stream is alive: the timer was re-armed.
     }
     return output;
@@ -82,12 +92,16 @@ export async function attemptTurn(provider: Provider, request: ChatRequest, opti
 }
 
 /**
- * A provider's token counts as reported, or null (unknown) when any is negative, fractional or
- * not a number: a negative count would make a negative cost, and a budget that never trips.
+ * A provider's token counts as reported, all four (the cache counters 0 when not reported), or
+ * null (unknown) when any is negative, fractional or not a number: a negative count would make a
+ * negative cost, and a budget that never trips.
  */
-export function saneUsage(usage: Usage): Usage | null {
+export function saneUsage(usage: Usage): FullUsage | null {
   const count = (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-  return count(usage.inputTokens) && count(usage.outputTokens) ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens } : null;
+  const cached = usage.cachedInputTokens ?? 0;
+  const written = usage.cacheWriteTokens ?? 0;
+  if (!count(usage.inputTokens) || !count(usage.outputTokens) || !count(cached) || !count(written)) return null;
+  return { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, cachedInputTokens: cached, cacheWriteTokens: written };
 }
 
 export function formatSeconds(ms: number): string {

@@ -1,6 +1,9 @@
 import type { ErrorCode } from '../errors.js';
 import type { Usage } from '../providers/types.js';
 
+/** Token counts as runs report them: all four counters, always (CONTRACT §18, §19). */
+export type FullUsage = Required<Usage>;
+
 /** A failure as `--json`, `--jsonl` and the run log show it (CONTRACT §4). */
 export interface RunErrorInfo {
   code: ErrorCode;
@@ -24,7 +27,8 @@ export interface RunResult {
   text: string;
   output: unknown;
   /** null when the provider reported no usage: the cost is then unknown too. */
-  usage: Usage | null;
+  usage: FullUsage | null;
+  /** Rounded to 8 decimal places. */
   costUsd: number | null;
   attempts: number;
   fallbackFrom: string[];
@@ -44,6 +48,6 @@ export type RunEvent =
   | { type: 'tool_result'; id: string; name: string; ok: boolean; output: string }
   | { type: 'retry'; provider: string; attempt: number; maxAttempts: number; delayMs: number; code: ErrorCode; status: number | null }
   | { type: 'fallback'; from: string; to: string; code: ErrorCode }
-  | { type: 'usage'; inputTokens: number; outputTokens: number }
+  | ({ type: 'usage' } & FullUsage)
   | ({ type: 'done' } & RunResult)
   | ({ type: 'error'; error: RunErrorInfo } & Partial<RunResult>);

@@ -1,11 +1,13 @@
 import type { ResolvedProvider } from '../config/types.js';
-import type { Provider } from '../providers/types.js';
+import type { HttpExchange, Provider } from '../providers/types.js';
 import type { ToolSet } from '../tools/index.js';
 import { runAgentLoop, type LoopProgress } from './agent-loop.js';
 import { Channel } from './channel.js';
 import type { RunEvent, RunResult } from './events.js';
 import type { RunPlan } from './plan.js';
 import { TurnRunner, toLoomError, type RunCounters } from './turn.js';
+
+export { droppedSettingsWarning } from './turn.js';
 
 export interface EngineOptions {
   signal?: AbortSignal;
@@ -23,8 +25,15 @@ export interface EngineOptions {
   now?: () => number;
 }
 
-/** Everything the engine says that is not a RunEvent of the contract: stderr notices. */
-export type EngineEvent = RunEvent | { type: 'notice'; message: string };
+/**
+ * Everything the engine says that is not a RunEvent of the contract, all for stderr: notices,
+ * warnings, and one `http` event per request (printed under `--verbose` only).
+ */
+export type EngineEvent =
+  | RunEvent
+  | { type: 'notice'; message: string }
+  | { type: 'warning'; message: string }
+  | ({ type: 'http'; provider: string; attempt: number } & HttpExchange);
 
 /** Runs a plan: the agent loop over the provider chain, yielding events as things happen. */
 export function runPlan(plan: RunPlan, options: EngineOptions): AsyncIterable<EngineEvent> {

@@ -1,6 +1,7 @@
 import pRetry from 'p-retry';
 import type { ResolvedProvider } from '../config/types.js';
 import { LoomError, isLoomError } from '../errors.js';
+import { droppedSettings } from '../providers/capabilities.js';
 import type { ChatRequest, Message, Provider, ToolSpec } from '../providers/types.js';
 import { attemptTurn, type TurnOutput } from './attempt.js';
 import { decideRetry } from './backoff.js';
@@ -23,6 +24,8 @@ export class TurnRunner {
   private position = 0;
   private readonly providers = new Map<PlannedProvider, Promise<Provider>>();
   private readonly createProvider: (config: ResolvedProvider) => Promise<Provider>;
+  /** The providers whose dropped settings the run has warned about. */
+  private readonly warned = new Set<PlannedProvider>();
 
   constructor(
     private readonly plan: RunPlan,
@@ -56,17 +59,27 @@ export class TurnRunner {
         this.emit({ type: 'fallback', from: lastTried.provider.name, to: step.provider.name, code: lastError.code });
       }
       lastTried = this.lastTried = step;
+      this.warnOnFirstUse(step);
       try {
         const output = await this.onProvider(step, messages, tools, showText);
         this.position = index;
         return { output, step };
       } catch (error) {
         lastError = toLoomError(error, step.provider.name);
-        // A bad request fails everywhere; an interrupt is the user's; shown text cannot be taken back.
-        if (lastError.code === 'bad_request' || lastError.code === 'interrupted' || error instanceof BrokenAfterTextError) throw lastError;
+        // A bad request fails everywhere and a refusal is the model's answer (CONTRACT §6); an
+        // interrupt is the user's; shown text cannot be taken back.
+        if (NO_FALLBACK.has(lastError.code) || error instanceof BrokenAfterTextError) throw lastError;
       }
     }
     throw lastError ?? new LoomError('provider_unavailable', 'no provider could be tried', { hint: 'every fallback was skipped' });
+  }
+
+  /** Before the first request to a provider: what of the request it will not send (CONTRACT §10), once a run. */
+  private warnOnFirstUse(step: PlannedProvider): void {
+    if (this.warned.has(step)) return;
+    this.warned.add(step);
+    const message = droppedSettingsWarning(this.plan, step);
+    if (message) this.emit({ type: 'warning', message });
   }
 
   /** One provider of the chain, with its retries. */
@@ -92,6 +105,7 @@ export class TurnRunner {
             signal: options.signal,
             stream: this.plan.stream,
             timeoutMs: step.timeoutMs,
+            onHttp: (exchange) => emit({ type: 'http', provider: step.provider.name, attempt, ...exchange }),
             onDelta: (text) => {
               counters.text += text;
               // A structured answer is not shown as it streams (not even as --jsonl deltas): it may
@@ -103,7 +117,8 @@ export class TurnRunner {
           });
         } catch (error) {
           const loomError = toLoomError(error, step.provider.name);
-          if (!shownThisAttempt) throw loomError;
+          // A refusal after some text is still a refusal, not a broken stream.
+          if (!shownThisAttempt || loomError.code === 'refused') throw loomError;
           throw new BrokenAfterTextError(loomError);
         }
       },
@@ -138,6 +153,19 @@ export class TurnRunner {
     });
   }
 }
+
+/**
+ * The warning for the settings of a plan's request that a provider of its chain does not take
+ * and so never receives (`temperature` on Anthropic's Messages API); undefined when none. A run
+ * says it when it first sends to that provider; `--dry-run` for the first provider.
+ */
+export function droppedSettingsWarning(plan: RunPlan, step: PlannedProvider): string | undefined {
+  const dropped = droppedSettings(step.provider.type, { ...plan.request, ...(step.params ? { params: step.params } : {}) });
+  if (dropped.length === 0) return undefined;
+  return `${step.provider.name} does not take ${dropped.map((d) => `"${d.setting}"`).join(', ')} (${[...new Set(dropped.map((d) => d.why))].join('; ')}), so it is not sent`;
+}
+
+const NO_FALLBACK: ReadonlySet<string> = new Set(['bad_request', 'refused', 'interrupted']);
 
 /** A stream that broke after part of it was printed: printed text cannot be taken back, so no retry and no fallback. */
 class BrokenAfterTextError extends LoomError {

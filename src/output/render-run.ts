@@ -79,6 +79,13 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
       case 'notice':
         io.notice(event.message);
         break;
+      case 'warning':
+        io.warn(event.message);
+        break;
+      case 'http':
+        // --verbose: one line per request (CONTRACT §10); never a header, a body or a key.
+        if (io.verbose) io.err(`${io.color.err.dim(`loom: ${visible(`${event.provider} ${event.method} ${event.path} ${event.status ?? 'no response'} ${event.durationMs}ms attempt ${event.attempt}${event.requestId ? ` request-id ${event.requestId}` : ''}`)}`)}\n`);
+        break;
       case 'tool_call':
         if (mode === 'jsonl') line(event);
         // The model's words before a tool call end their line; the spinner names the tool.

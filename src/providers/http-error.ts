@@ -266,6 +266,20 @@ export function statusForErrorType(type: unknown): number {
   }
 }
 
+/**
+ * The HTTP status an error object names itself, for errors inside a stream (`{"error": {"code":
+ * 400, "message": …}}` from OpenRouter): a whole number from 400 to 599 in `code` or `status`.
+ */
+export function statusFromErrorBody(body: unknown): number | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  for (const key of ['code', 'status']) {
+    const value = (body as Record<string, unknown>)[key];
+    const status = typeof value === 'string' && /^\d{3}$/.test(value) ? Number(value) : value;
+    if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599) return status;
+  }
+  return undefined;
+}
+
 /** Walk an error's cause chain for a socket error code. */
 export function findErrorCode(error: unknown): string | undefined {
   let current: unknown = error;
@@ -324,9 +338,13 @@ export function malformedError(ctx: ErrorContext, cause?: unknown, what = 'a mal
   });
 }
 
-/** A stream that ended cleanly but without the provider's end marker: treated as a broken connection. */
-export function incompleteStreamError(ctx: ErrorContext): LoomError {
-  return new LoomError('network', `${ctx.provider}: the response stream ended before it was complete`, {
+/**
+ * A stream that is not whole (an event cut in half at the end) or said nothing at all: treated as
+ * a broken connection, retryable. A stream that ended cleanly after events is complete, even
+ * without the provider's end marker (CONTRACT §10).
+ */
+export function incompleteStreamError(ctx: ErrorContext, what = 'the response stream ended before it was complete'): LoomError {
+  return new LoomError('network', `${ctx.provider}: ${what}`, {
     retryable: true,
     provider: ctx.provider,
   });

@@ -14,9 +14,37 @@
  * the socket error (`ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`…), a body cut off mid-way errors
  * the stream with `TypeError('terminated', { cause })`, and an abort rejects with the signal's
  * reason (an `AbortError` DOMException by default).
+ *
+ * `--verbose`: a request made inside `observeHttp(observer, …)` is reported to that observer
+ * once, when its response headers arrive (or it fails before): method, path, status, time, the
+ * provider's request id. AsyncLocalStorage carries the observer through the SDK's own calls, so
+ * one client serves concurrent turns and each turn hears only about its own requests.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import https from 'node:https';
+import type { HttpExchange } from './types.js';
+
+export type HttpObserver = (exchange: HttpExchange) => void;
+
+const observers = new AsyncLocalStorage<HttpObserver>();
+
+/** Runs `work` (an SDK call) so that every request it makes is reported to `observer`. */
+export function observeHttp<T>(observer: HttpObserver, work: () => T): T {
+  return observers.run(observer, work);
+}
+
+/** Response headers that carry the provider's id for a request: OpenAI, Anthropic, Google front ends. */
+const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-goog-request-id'];
+
+function requestIdOf(headers: http.IncomingHttpHeaders): string | null {
+  for (const name of REQUEST_ID_HEADERS) {
+    const value = headers[name];
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first) return first;
+  }
+  return null;
+}
 
 /** Statuses whose response must have a null body (the Response constructor enforces it). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -87,6 +115,15 @@ export const httpFetch: FetchFunction = async (input, init) => {
   if (!headers.has('accept-encoding')) outgoing['accept-encoding'] = 'identity';
   if (body !== undefined) outgoing['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
 
+  const observer = observers.getStore();
+  const started = performance.now();
+  let reported = false;
+  const report = (status: number | null, headers: http.IncomingHttpHeaders = {}): void => {
+    if (!observer || reported) return;
+    reported = true;
+    observer({ method, path: url.pathname, status, durationMs: Math.round(performance.now() - started), requestId: requestIdOf(headers) });
+  };
+
   return new Promise<Response>((resolve, reject) => {
     let request: http.ClientRequest;
     let response: http.IncomingMessage | undefined;
@@ -110,6 +147,7 @@ export const httpFetch: FetchFunction = async (input, init) => {
     function onAbort(): void {
       const reason = abortReason(signal!);
       if (!settled) {
+        report(null);
         settled = true;
         detach();
         reject(reason);
@@ -124,6 +162,7 @@ export const httpFetch: FetchFunction = async (input, init) => {
       request = transport.request(url, { method, headers: outgoing });
     } catch (error) {
       // Invalid header values and the like are thrown synchronously by node:http.
+      report(null);
       reject(new TypeError('fetch failed', { cause: error }));
       return;
     }
@@ -131,6 +170,7 @@ export const httpFetch: FetchFunction = async (input, init) => {
 
     request.on('error', (error) => {
       if (!settled) {
+        report(null);
         settled = true;
         detach();
         reject(new TypeError('fetch failed', { cause: error }));
@@ -142,6 +182,7 @@ export const httpFetch: FetchFunction = async (input, init) => {
     request.on('response', (res) => {
       response = res;
       const status = res.statusCode ?? 0;
+      report(status, res.headers);
       const responseHeaders = new Headers();
       for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
         try {

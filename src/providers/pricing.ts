@@ -124,11 +124,18 @@ export function priceFor(
   return null;
 }
 
+/**
+ * USD rounded to 8 decimal places (CONTRACT §10 "Numbers in output are tidy"): float noise such
+ * as 0.00015749999999999998 never reaches `--json`, `--jsonl` or the run log. Sums of rounded
+ * costs are rounded again, since adding two of them can bring the noise back.
+ */
+export function roundUsd(usd: number): number {
+  return Math.round(usd * 1e8) / 1e8;
+}
+
 /** USD for a usage at a price; null when the price is unknown. */
 export function costUsd(usage: Usage, price: ModelPrice | null): number | null {
   if (!price) return null;
-  const cost = (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000;
-  // Round away float noise (0.1 + 0.2) without losing sub-cent precision.
-  return Math.round(cost * 1e10) / 1e10;
+  return roundUsd((usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000);
 }
 

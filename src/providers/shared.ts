@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ResolvedProvider } from '../config/types.js';
 import { LoomError } from '../errors.js';
+import type { HttpExchange, ProviderEvent } from './types.js';
 
 /** Default `max_tokens` where an API requires one (Anthropic) and the request names none. */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -89,4 +90,19 @@ export function mergeParams(body: Record<string, unknown>, params: Record<string
     body[key] = isRecord(current) && isRecord(value) ? { ...current, ...value } : value;
   }
   return body;
+}
+
+/**
+ * A turn's HTTP exchanges, heard as they happen (http-fetch's observeHttp) and handed on as
+ * `http` events between the SDK's own, for `--verbose`.
+ */
+export class ExchangeLog {
+  private readonly pending: HttpExchange[] = [];
+  readonly observer = (exchange: HttpExchange): void => {
+    this.pending.push(exchange);
+  };
+
+  *drain(): Generator<ProviderEvent> {
+    for (let exchange = this.pending.shift(); exchange; exchange = this.pending.shift()) yield { type: 'http', exchange };
+  }
 }

@@ -43,17 +43,50 @@ export interface ChatRequest {
 }
 
 export interface Usage {
+  /** All input, cache reads and writes included (CONTRACT §18). */
   inputTokens: number;
+  /** All output, thinking included. */
   outputTokens: number;
+  /** Input read from the provider's prompt cache (part of inputTokens); 0 when not reported. */
+  cachedInputTokens?: number;
+  /** Input written to the prompt cache (Anthropic; part of inputTokens); 0 when not reported. */
+  cacheWriteTokens?: number;
 }
 
-export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'error' | 'other';
+/**
+ * `content-filter`: the model or the provider's filter refused (CONTRACT §10: a failure, code
+ * `refused`). `unknown`: the stream ended cleanly without saying why (OpenRouter does this): the
+ * turn is complete, its text and tool calls count.
+ */
+export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'error' | 'other' | 'unknown';
+
+/** What a refusal said, for the `refused` error's message. */
+export interface Refusal {
+  /** The provider's reason as it named it: `stop_reason refusal (reasoning_extraction)`, `finishReason SAFETY`. */
+  reason: string;
+  /** The model's refusal text or the provider's explanation, if any. */
+  text?: string;
+}
+
+/** One HTTP exchange, for `--verbose` (never a header, a body or a key). */
+export interface HttpExchange {
+  method: string;
+  /** The URL path, without the query string. */
+  path: string;
+  /** null when no response came (the connection failed). */
+  status: number | null;
+  /** From sending the request to the response's headers (or the failure). */
+  durationMs: number;
+  /** The provider's request id header, when it sent one. */
+  requestId: string | null;
+}
 
 export type ProviderEvent =
   | { type: 'text-delta'; text: string }
   | { type: 'tool-call'; call: ToolCall }
   | { type: 'usage'; usage: Usage }
-  | { type: 'finish'; reason: FinishReason; rawReason?: string }
+  | { type: 'finish'; reason: FinishReason; rawReason?: string; refusal?: Refusal }
+  | { type: 'http'; exchange: HttpExchange }
   /** The server sent something that is not (yet) one of the above: it is alive. */
   | { type: 'activity' };
 

@@ -88,7 +88,7 @@ describe.each(DIALECTS)('the tool loop on $type', (d) => {
       // In the order the model asked for them, whichever finished first.
       toolCalls: [{ name: 'read_file', ok: true }, { name: 'list_files', ok: true }, { name: 'search_files', ok: true }],
     });
-    expect(doc.usage).toEqual({ inputTokens: 24, outputTokens: 10 });
+    expect(doc.usage).toEqual({ inputTokens: 24, outputTokens: 10, cachedInputTokens: 0, cacheWriteTokens: 0 });
   });
 
   it('text mode: the words before the calls, then the answer on stdout; the tools named on stderr', async () => {

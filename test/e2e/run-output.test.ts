@@ -261,7 +261,7 @@ describe('--json', () => {
       model: 'gpt-5.4-mini',
       text: 'Hello',
       output: null,
-      usage: { inputTokens: 12, outputTokens: 5 },
+      usage: { inputTokens: 12, outputTokens: 5, cachedInputTokens: 0, cacheWriteTokens: 0 },
       // gpt-5.4-mini: $0.75 in, $4.50 out per 1M tokens.
       costUsd: (12 * 0.75 + 5 * 4.5) / 1e6,
       attempts: 1,
@@ -326,7 +326,7 @@ describe('--jsonl', () => {
     expect(events.map((e) => e.type)).toEqual(['start', 'delta', 'delta', 'usage', 'done']);
     expect(events[0]).toEqual({ type: 'start', agent: null, provider: 'oai', model: 'gpt-5.4-mini' });
     expect(events[1]).toEqual({ type: 'delta', text: 'Hel' });
-    expect(events[3]).toEqual({ type: 'usage', inputTokens: 12, outputTokens: 5 });
+    expect(events[3]).toEqual({ type: 'usage', inputTokens: 12, outputTokens: 5, cachedInputTokens: 0, cacheWriteTokens: 0 });
     const { type, ...done } = events[4]!;
     expect(type).toBe('done');
     expect(Object.keys(done).sort()).toEqual(RESULT_KEYS.filter((k) => k !== 'ok'));

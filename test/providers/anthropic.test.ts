@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createProvider } from '../../src/providers/registry.js';
 import type { ChatRequest } from '../../src/providers/types.js';
 import { anthropicWire, drop, FakeProviderServer, json, raw } from '../support/fake-provider-server.js';
-import { collect, failure, ofType, providerConfig, text } from './helpers.js';
+import { collect, failure, ofType, providerConfig, text, usage } from './helpers.js';
 
 const KEY = 'sk-ant-test-0123456789abcdef';
 const PATH = '/v1/messages';
@@ -132,7 +132,7 @@ describe('anthropic: streaming', () => {
       { type: 'text-delta', text: 'Hel' },
       { type: 'text-delta', text: 'lo' },
       { type: 'text-delta', text: '!' },
-      { type: 'usage', usage: { inputTokens: 30, outputTokens: 4 } },
+      { type: 'usage', usage: usage(30, 4) },
       { type: 'finish', reason: 'stop', rawReason: 'end_turn' },
     ]);
   });
@@ -185,7 +185,7 @@ describe('anthropic: streaming', () => {
     server.enqueue(PATH, anthropicWire.sse(anthropicWire.events({ stopReason: 'max_tokens' })), anthropicWire.sse(anthropicWire.events({ stopReason: 'refusal' })));
     const provider = await anthropic();
     expect((await collect(provider, request)).at(-1)).toEqual({ type: 'finish', reason: 'length', rawReason: 'max_tokens' });
-    expect((await collect(provider, request)).at(-1)).toEqual({ type: 'finish', reason: 'content-filter', rawReason: 'refusal' });
+    expect((await collect(provider, request)).at(-1)).toEqual({ type: 'finish', reason: 'content-filter', rawReason: 'refusal', refusal: { reason: 'stop_reason refusal' } });
   });
 
   it('maps an error event in the stream (overloaded) to a retryable provider_unavailable', async () => {
@@ -198,10 +198,22 @@ describe('anthropic: streaming', () => {
     expect(error.message).toContain('Overloaded');
   });
 
-  it('treats a stream without message_stop as broken', async () => {
+  it('takes a stream the server ended cleanly without message_stop as complete; one without message_start is broken', async () => {
     server.enqueue(PATH, anthropicWire.sse(anthropicWire.events({ stop: false })));
-    const { error } = await failure(await anthropic(), request);
-    expect(error).toMatchObject({ code: 'network', retryable: true });
+    const provider = await anthropic();
+    const events = await collect(provider, request);
+    expect(text(events)).toBe('Hello!');
+    expect(events.at(-1)).toEqual({ type: 'finish', reason: 'stop', rawReason: 'end_turn' });
+
+    // Not even message_delta: still complete, tool calls of blocks left open included, finish unknown.
+    const cut = anthropicWire.events({ blocks: [{ type: 'tool_use', id: 'toolu_1', name: 'read_file', json: ['{"path":', '"a"}'] }] });
+    server.enqueue(PATH, anthropicWire.sse(cut.slice(0, cut.findIndex((e) => e.event === 'content_block_stop'))));
+    const open = await collect(provider, request);
+    expect(ofType(open, 'tool-call')).toEqual([{ type: 'tool-call', call: { id: 'toolu_1', name: 'read_file', input: { path: 'a' } } }]);
+    expect(open.at(-1)).toEqual({ type: 'finish', reason: 'unknown' });
+
+    server.enqueue(PATH, anthropicWire.sse([{ event: 'ping', data: { type: 'ping' } }]));
+    expect((await failure(provider, request)).error).toMatchObject({ code: 'network', retryable: true });
   });
 
   it('maps a stream cut mid-way to network', async () => {
@@ -223,7 +235,7 @@ describe('anthropic: non-streaming', () => {
     expect(events).toEqual([
       { type: 'text-delta', text: 'Let me check.' },
       { type: 'tool-call', call: { id: 'toolu_9', name: 'read_file', input: { path: 'x' } } },
-      { type: 'usage', usage: { inputTokens: 140, outputTokens: 7 } },
+      { type: 'usage', usage: usage(140, 7, 100) },
       { type: 'finish', reason: 'tool-calls', rawReason: 'tool_use' },
     ]);
   });

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createProvider } from '../../src/providers/registry.js';
 import type { ChatRequest } from '../../src/providers/types.js';
 import { drop, FakeProviderServer, geminiWire, json, raw } from '../support/fake-provider-server.js';
-import { collect, failure, ofType, providerConfig, text } from './helpers.js';
+import { collect, failure, ofType, providerConfig, text, usage } from './helpers.js';
 
 const KEY = 'AIza-test-gemini-0123456789';
 const MODEL = 'gemini-3.5-flash';
@@ -126,7 +126,7 @@ describe('gemini: responses', () => {
       { type: 'text-delta', text: 'Hel' },
       { type: 'text-delta', text: 'lo' },
       { type: 'text-delta', text: '!' },
-      { type: 'usage', usage: { inputTokens: 20, outputTokens: 11 } },
+      { type: 'usage', usage: usage(20, 11) },
       { type: 'finish', reason: 'stop', rawReason: 'STOP' },
     ]);
   });
@@ -150,13 +150,13 @@ describe('gemini: responses', () => {
     server.enqueue(STREAM, geminiWire.sse(geminiWire.chunks([[{ text: 'cut' }]], { finishReason: 'MAX_TOKENS' })), geminiWire.sse(geminiWire.chunks([[{ text: '' }]], { finishReason: 'SAFETY' })));
     const provider = await gemini();
     expect((await collect(provider, request)).at(-1)).toEqual({ type: 'finish', reason: 'length', rawReason: 'MAX_TOKENS' });
-    expect((await collect(provider, request)).at(-1)).toEqual({ type: 'finish', reason: 'content-filter', rawReason: 'SAFETY' });
+    expect((await collect(provider, request)).at(-1)).toEqual({ type: 'finish', reason: 'content-filter', rawReason: 'SAFETY', refusal: { reason: 'finishReason SAFETY' } });
   });
 
   it('maps a blocked prompt (promptFeedback, no candidates) to content-filter', async () => {
     server.enqueue(STREAM, geminiWire.sse([{ data: { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: geminiWire.usage(5, 0), modelVersion: MODEL } }]));
     const events = await collect(await gemini(), request);
-    expect(events.at(-1)).toEqual({ type: 'finish', reason: 'content-filter', rawReason: 'PROHIBITED_CONTENT' });
+    expect(events.at(-1)).toEqual({ type: 'finish', reason: 'content-filter', rawReason: 'PROHIBITED_CONTENT', refusal: { reason: 'promptFeedback.blockReason PROHIBITED_CONTENT' } });
   });
 
   it('makes a plain generateContent call when not streaming', async () => {
@@ -166,7 +166,7 @@ describe('gemini: responses', () => {
     expect(server.requests[0]!.query.get('alt')).toBeNull();
     expect(events).toEqual([
       { type: 'text-delta', text: 'Hello there' },
-      { type: 'usage', usage: { inputTokens: 7, outputTokens: 2 } },
+      { type: 'usage', usage: usage(7, 2) },
       { type: 'finish', reason: 'stop', rawReason: 'STOP' },
     ]);
   });

@@ -14,9 +14,12 @@ export function providerConfig(overrides: Partial<ResolvedProvider> & Pick<Resol
   };
 }
 
-/** The events of a stream, less `activity` (which says only that the wire is alive; see `activityCount`). */
+/** Events that describe the wire, not the answer: `activity` (it is alive) and `http` (one per request, for --verbose). */
+const wireEvent = (event: ProviderEvent): boolean => event.type === 'activity' || event.type === 'http';
+
+/** The events of a stream, less `activity` and `http` (see `collectAll` for those). */
 export async function collect(provider: Provider, request: ChatRequest, options?: StreamOptions): Promise<ProviderEvent[]> {
-  return (await collectAll(provider, request, options)).filter((event) => event.type !== 'activity');
+  return (await collectAll(provider, request, options)).filter((event) => !wireEvent(event));
 }
 
 export async function collectAll(provider: Provider, request: ChatRequest, options?: StreamOptions): Promise<ProviderEvent[]> {
@@ -29,7 +32,7 @@ export async function collectAll(provider: Provider, request: ChatRequest, optio
 export async function failure(provider: Provider, request: ChatRequest, options?: StreamOptions): Promise<{ error: LoomError; events: ProviderEvent[] }> {
   const events: ProviderEvent[] = [];
   try {
-    for await (const event of provider.stream(request, options)) if (event.type !== 'activity') events.push(event);
+    for await (const event of provider.stream(request, options)) if (!wireEvent(event)) events.push(event);
   } catch (error) {
     if (!isLoomError(error)) throw new Error(`expected a LoomError, got ${String(error)}`, { cause: error });
     return { error, events };
@@ -42,5 +45,8 @@ export const text = (events: ProviderEvent[]): string =>
 
 export const ofType = <T extends ProviderEvent['type']>(events: ProviderEvent[], type: T): Extract<ProviderEvent, { type: T }>[] =>
   events.filter((e): e is Extract<ProviderEvent, { type: T }> => e.type === type);
+
+/** Usage with the cache counters a provider reports (0 when its API said none). */
+export const usage = (inputTokens: number, outputTokens: number, cachedInputTokens = 0, cacheWriteTokens = 0) => ({ inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens });
 
 export const hello: ChatRequest = { model: 'test-model', messages: [{ role: 'user', content: 'Say hello' }] };

@@ -9,7 +9,7 @@ import { createProvider } from '../../src/providers/registry.js';
 import type { ChatRequest } from '../../src/providers/types.js';
 import { drop, FakeProviderServer, hang, json, openaiWire, raw } from '../support/fake-provider-server.js';
 import { validateChatCompletionRequest } from './openapi.js';
-import { collect, collectAll, failure, hello, ofType, providerConfig, text } from './helpers.js';
+import { collect, collectAll, failure, hello, ofType, providerConfig, text, usage } from './helpers.js';
 
 const KEY = 'sk-test-openai-0123456789abcdef';
 const PATH = '/v1/chat/completions';
@@ -70,7 +70,7 @@ describe('openai: streaming', () => {
       { type: 'text-delta', text: 'Hel' },
       { type: 'text-delta', text: 'lo' },
       { type: 'text-delta', text: '!' },
-      { type: 'usage', usage: { inputTokens: 21, outputTokens: 3 } },
+      { type: 'usage', usage: usage(21, 3) },
       { type: 'finish', reason: 'stop', rawReason: 'stop' },
     ]);
   });
@@ -187,7 +187,7 @@ describe('openai: non-streaming', () => {
     expect(validateChatCompletionRequest(body)).toEqual([]);
     expect(events).toEqual([
       { type: 'text-delta', text: 'Hello there' },
-      { type: 'usage', usage: { inputTokens: 9, outputTokens: 2 } },
+      { type: 'usage', usage: usage(9, 2) },
       { type: 'finish', reason: 'stop', rawReason: 'stop' },
     ]);
   });
@@ -298,10 +298,16 @@ describe('openai: errors', () => {
     expect(error).toMatchObject({ code: 'network', retryable: true });
   });
 
-  it('maps a stream that ends without finishing to network', async () => {
+  it('takes a stream the server ended cleanly without a finish_reason or [DONE] as complete (finish unknown)', async () => {
     server.enqueue(PATH, openaiWire.sse(openaiWire.chunks({ text: ['Hel'] }).slice(0, 2)));
+    expect(await collect(await openai(), request)).toEqual([{ type: 'text-delta', text: 'Hel' }, { type: 'finish', reason: 'unknown' }]);
+  });
+
+  it('maps a 200 that closes without a single chunk to a retryable network error', async () => {
+    server.enqueue(PATH, openaiWire.sse([]));
     const { error } = await failure(await openai(), request);
     expect(error).toMatchObject({ code: 'network', retryable: true });
+    expect(error.message).toContain('without any data');
   });
 
   it('maps a malformed body to provider_unavailable, never a raw TypeError', async () => {

@@ -11,8 +11,10 @@
  * Responses are queued per path (the URL path without the query; a RegExp matches too) and
  * served first in, first out; `route` gives a handler for when a queue is empty. A response is
  * `json` (any status, any body, headers), `sse` (events with optional per-event delays, then
- * `close` | `drop` | `hang`), `raw` (a body as given: malformed JSON, HTML…), `hang` (never
- * answer) or `drop` (destroy the socket without a response). Every request is recorded with its
+ * `close` | `drop` | `hang`), `raw` (a body as given: malformed JSON, HTML…), `recorded` (a
+ * recorded response replayed byte for byte: its status, its content type and its body, an SSE
+ * body written one recorded event per write), `hang` (never answer) or `drop` (destroy the
+ * socket without a response). Every request is recorded with its
  * method, path, query, headers, raw and parsed body and arrival time.
  *
  * Wire builders: `openaiWire`, `anthropicWire`, `geminiWire` build bodies and event sequences in
@@ -52,6 +54,7 @@ export type FakeResponse =
   | { kind: 'json'; status?: number; body: unknown; headers?: Record<string, string> }
   | { kind: 'sse'; events: SseEvent[]; status?: number; headers?: Record<string, string>; end?: 'close' | 'drop' | 'hang' }
   | { kind: 'raw'; status?: number; body: string; headers?: Record<string, string> }
+  | { kind: 'recorded'; status: number; contentType: string; body: string; headers?: Record<string, string> }
   | { kind: 'hang' }
   | { kind: 'drop' };
 
@@ -184,6 +187,22 @@ export class FakeProviderServer {
         res.writeHead(response.status ?? 200, { 'content-type': 'application/json', ...response.headers });
         res.end(response.body);
         return;
+      case 'recorded': {
+        res.writeHead(response.status, { 'content-type': response.contentType, ...response.headers });
+        if (!/^text\/event-stream/i.test(response.contentType)) {
+          res.end(response.body);
+          return;
+        }
+        res.flushHeaders();
+        // One write per recorded event, as the server sent them; the pieces join to the body exactly.
+        for (const piece of sseEvents(response.body)) {
+          if (res.destroyed) return;
+          res.write(piece);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        res.end();
+        return;
+      }
       case 'sse': {
         res.writeHead(response.status ?? 200, {
           'content-type': 'text/event-stream',
@@ -216,6 +235,28 @@ export class FakeProviderServer {
 export const json = (body: unknown, status = 200, headers?: Record<string, string>): FakeResponse => ({ kind: 'json', status, body, headers });
 export const raw = (body: string, status = 200, headers?: Record<string, string>): FakeResponse => ({ kind: 'raw', status, body, headers });
 export const hang = (): FakeResponse => ({ kind: 'hang' });
+
+/** A recorded HTTP response (shared/fixtures/recorded), replayed byte for byte. */
+export const recorded = (response: { status: number; contentType: string; body: string }, headers?: Record<string, string>): FakeResponse => ({
+  kind: 'recorded',
+  status: response.status,
+  contentType: response.contentType,
+  body: response.body,
+  ...(headers ? { headers } : {}),
+});
+
+/** An SSE body cut after each blank line that ends an event (`\n\n`, `\r\n\r\n`); the pieces join to the body. */
+export function sseEvents(body: string): string[] {
+  const pieces: string[] = [];
+  const boundary = /\r?\n\r?\n/g;
+  let start = 0;
+  for (let match = boundary.exec(body); match; match = boundary.exec(body)) {
+    pieces.push(body.slice(start, match.index + match[0].length));
+    start = match.index + match[0].length;
+  }
+  if (start < body.length) pieces.push(body.slice(start));
+  return pieces;
+}
 export const drop = (): FakeResponse => ({ kind: 'drop' });
 
 // ---------------------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsNonStreaming, MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ResolvedProvider } from '../../config/types.js';
 import { abortedError, errorContext } from '../http-error.js';
-import { httpFetch } from '../http-fetch.js';
-import { requireKey, sdkTimeoutMs, withoutEnv } from '../shared.js';
+import { httpFetch, observeHttp } from '../http-fetch.js';
+import { ExchangeLog, requireKey, sdkTimeoutMs, withoutEnv } from '../shared.js';
 import type { ChatRequest, Provider, ProviderEvent, StreamOptions } from '../types.js';
 import { toAnthropicBody } from './convert-messages.js';
 import { mapAnthropicError } from './map-error.js';
@@ -43,17 +43,21 @@ export function createProvider(config: ResolvedProvider): Provider {
     const streaming = options.stream !== false;
     const ctx = errorContext(config, request.model);
     const body = toAnthropicBody(request, streaming);
+    const exchanges = new ExchangeLog();
     let midStream = false;
     try {
       if (streaming) {
-        const events = await client.messages.create(body as unknown as MessageCreateParamsStreaming, { signal });
+        const events = await observeHttp(exchanges.observer, () => client.messages.create(body as unknown as MessageCreateParamsStreaming, { signal }));
+        yield* exchanges.drain();
         midStream = true;
         yield* streamEvents(events, ctx);
       } else {
-        const message: Message = await client.messages.create(body as unknown as MessageCreateParamsNonStreaming, { signal });
+        const message: Message = await observeHttp(exchanges.observer, () => client.messages.create(body as unknown as MessageCreateParamsNonStreaming, { signal }));
+        yield* exchanges.drain();
         yield* messageEvents(message, ctx);
       }
     } catch (error) {
+      yield* exchanges.drain();
       throw mapAnthropicError(error, ctx, signal, midStream);
     }
     if (signal?.aborted) throw abortedError(ctx, signal);

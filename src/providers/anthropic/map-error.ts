@@ -7,6 +7,7 @@ import {
   networkError,
   statusError,
   statusForErrorType,
+  statusFromErrorBody,
   timeoutError,
   type ErrorContext,
 } from '../http-error.js';
@@ -30,7 +31,8 @@ export function mapAnthropicError(error: unknown, ctx: ErrorContext, signal?: Ab
   if (error instanceof APIError) {
     const body: unknown = error.error;
     const type = error.type ?? (isRecord(body) && isRecord(body.error) ? body.error.type : undefined);
-    const status = error.status ?? statusForErrorType(type);
+    // An `event: error` inside a stream has no status of its own: the one it names, else its type's.
+    const status = error.status ?? statusFromErrorBody(isRecord(body) ? body.error : undefined) ?? statusForErrorType(type);
     return statusError(ctx, status, { message: providerMessage(error), headers: error.headers, cause: error });
   }
   return mapUnknownError(ctx, error, signal, { midStream });

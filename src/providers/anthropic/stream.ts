@@ -1,16 +1,29 @@
 /** Messages API responses → ProviderEvents: the raw SSE event sequence, and a whole `message`. */
 import type { ContentBlockParam, Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
-import { incompleteStreamError, malformedError, type ErrorContext } from '../http-error.js';
+import { cleanMessage, incompleteStreamError, malformedError, type ErrorContext } from '../http-error.js';
 import { isRecord, newToolCallId, parseToolInput } from '../shared.js';
-import type { ProviderEvent, ToolCall, Usage } from '../types.js';
+import type { ProviderEvent, Refusal, ToolCall, Usage } from '../types.js';
 import { METADATA_KEY } from './convert-messages.js';
 import { mapFinishReason } from './map-finish-reason.js';
 
 const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
-/** Input counts cache reads and writes too: the API reports them apart from input_tokens. */
-function inputTokens(usage: Record<string, unknown>): number {
-  return num(usage.input_tokens) + num(usage.cache_creation_input_tokens) + num(usage.cache_read_input_tokens);
+/** Input counts cache reads and writes too: the API reports them apart from input_tokens (CONTRACT §18). */
+function toUsage(usage: Record<string, unknown>, output: number): Usage {
+  const cachedInputTokens = num(usage.cache_read_input_tokens);
+  const cacheWriteTokens = num(usage.cache_creation_input_tokens);
+  return { inputTokens: num(usage.input_tokens) + cachedInputTokens + cacheWriteTokens, outputTokens: output, cachedInputTokens, cacheWriteTokens };
+}
+
+/** The finish event; a `refusal` stop carries its category and explanation (`stop_details`) for the `refused` error. */
+function finishEvent(stopReason: string | undefined, stopDetails: unknown, ctx: ErrorContext): ProviderEvent {
+  if (stopReason === undefined) return { type: 'finish', reason: 'unknown' };
+  if (stopReason !== 'refusal') return { type: 'finish', reason: mapFinishReason(stopReason), rawReason: stopReason };
+  const details = isRecord(stopDetails) ? stopDetails : {};
+  const category = cleanMessage(typeof details.category === 'string' ? details.category : undefined, ctx.secrets, 100);
+  const text = cleanMessage(typeof details.explanation === 'string' ? details.explanation : undefined, ctx.secrets);
+  const refusal: Refusal = { reason: `stop_reason refusal${category ? `, ${category}` : ''}`, ...(text ? { text } : {}) };
+  return { type: 'finish', reason: mapFinishReason(stopReason), rawReason: stopReason, refusal };
 }
 
 type Block =
@@ -37,12 +50,23 @@ class ThinkingCollector {
 export async function* streamEvents(events: AsyncIterable<RawMessageStreamEvent>, ctx: ErrorContext): AsyncGenerator<ProviderEvent> {
   const blocks = new Map<number, Block>();
   const thinking = new ThinkingCollector();
-  let input = 0;
+  let usage: Record<string, unknown> = {};
   let output = 0;
   let sawUsage = false;
   let stopReason: string | undefined;
-  let stopped = false;
+  let stopDetails: unknown;
   let started = false;
+
+  function* closeBlock(block: Block): Generator<ProviderEvent> {
+    if (block.kind === 'tool') {
+      const parsed = block.json !== '' ? parseToolInput(block.json) : isRecord(block.input) ? block.input : {};
+      yield { type: 'tool-call', call: thinking.attach({ id: block.id || newToolCallId(), name: block.name, input: parsed }) };
+    } else if (block.kind === 'thinking') {
+      thinking.add({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+    } else if (block.kind === 'redacted') {
+      thinking.add({ type: 'redacted_thinking', data: block.data });
+    }
+  }
 
   for await (const event of events as AsyncIterable<unknown>) {
     // Every wire event proves the server is alive, also those that add nothing yet (tool-call
@@ -52,11 +76,11 @@ export async function* streamEvents(events: AsyncIterable<RawMessageStreamEvent>
     switch (event.type) {
       case 'message_start': {
         started = true;
-        const usage = isRecord(event.message) && isRecord(event.message.usage) ? event.message.usage : undefined;
-        if (usage) {
+        const start = isRecord(event.message) && isRecord(event.message.usage) ? event.message.usage : undefined;
+        if (start) {
           sawUsage = true;
-          input = inputTokens(usage);
-          output = num(usage.output_tokens);
+          usage = { ...start };
+          output = num(start.output_tokens);
         }
         break;
       }
@@ -101,41 +125,36 @@ export async function* streamEvents(events: AsyncIterable<RawMessageStreamEvent>
         const index = num(event.index);
         const block = blocks.get(index);
         blocks.delete(index);
-        if (block?.kind === 'tool') {
-          const parsed = block.json !== '' ? parseToolInput(block.json) : isRecord(block.input) ? block.input : {};
-          yield { type: 'tool-call', call: thinking.attach({ id: block.id || newToolCallId(), name: block.name, input: parsed }) };
-        } else if (block?.kind === 'thinking') {
-          thinking.add({ type: 'thinking', thinking: block.thinking, signature: block.signature });
-        } else if (block?.kind === 'redacted') {
-          thinking.add({ type: 'redacted_thinking', data: block.data });
-        }
+        if (block) yield* closeBlock(block);
         break;
       }
       case 'message_delta': {
         const delta = isRecord(event.delta) ? event.delta : {};
         if (typeof delta.stop_reason === 'string') stopReason = delta.stop_reason;
-        const usage = isRecord(event.usage) ? event.usage : undefined;
-        if (usage) {
+        if (delta.stop_details !== undefined) stopDetails = delta.stop_details;
+        const update = isRecord(event.usage) ? event.usage : undefined;
+        if (update) {
           sawUsage = true;
-          // message_delta usage is cumulative; input_tokens is null unless it changed.
-          if (typeof usage.output_tokens === 'number') output = usage.output_tokens;
-          if (typeof usage.input_tokens === 'number') input = inputTokens(usage);
+          // message_delta usage is cumulative; a count is null unless it changed.
+          if (typeof update.output_tokens === 'number') output = update.output_tokens;
+          for (const key of ['input_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens']) {
+            if (typeof update[key] === 'number') usage[key] = update[key];
+          }
         }
         break;
       }
-      case 'message_stop':
-        stopped = true;
-        break;
       default:
-        // ping and event types added later carry nothing Loom uses.
+        // message_stop, ping and event types added later carry nothing more Loom uses.
         break;
     }
   }
 
-  if (!started || !stopped) throw incompleteStreamError(ctx);
-  if (sawUsage) yield { type: 'usage', usage: { inputTokens: input, outputTokens: output } satisfies Usage };
-  const raw = stopReason ?? 'end_turn';
-  yield { type: 'finish', reason: mapFinishReason(raw), rawReason: raw };
+  // Without message_start this is not a Messages stream at all. A stream that the server ended
+  // cleanly after it is complete (CONTRACT §10), message_stop or not: blocks still open count.
+  if (!started) throw incompleteStreamError(ctx, 'the response stream ended without a message');
+  for (const index of [...blocks.keys()].sort((a, b) => a - b)) yield* closeBlock(blocks.get(index)!);
+  if (sawUsage) yield { type: 'usage', usage: toUsage(usage, output) };
+  yield finishEvent(stopReason, stopDetails, ctx);
 }
 
 /** A whole `message` as the same events. */
@@ -156,7 +175,6 @@ export function* messageEvents(message: Message, ctx: ErrorContext): Generator<P
       thinking.add({ type: 'redacted_thinking', data: String(block.data ?? '') });
     }
   }
-  if (isRecord(body.usage)) yield { type: 'usage', usage: { inputTokens: inputTokens(body.usage), outputTokens: num(body.usage.output_tokens) } };
-  const raw = typeof body.stop_reason === 'string' ? body.stop_reason : 'end_turn';
-  yield { type: 'finish', reason: mapFinishReason(raw), rawReason: raw };
+  if (isRecord(body.usage)) yield { type: 'usage', usage: toUsage(body.usage, num(body.usage.output_tokens)) };
+  yield finishEvent(typeof body.stop_reason === 'string' ? body.stop_reason : undefined, body.stop_details, ctx);
 }

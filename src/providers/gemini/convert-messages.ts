@@ -1,4 +1,8 @@
-/** Loom's normalized request → @google/genai `generateContent` parameters. */
+/**
+ * Loom's normalized request → @google/genai `generateContent` parameters, and the REST body the
+ * SDK makes of them (`toGeminiBody`, for `--dry-run`; test/providers/wire.test.ts checks it
+ * against what the SDK really sends).
+ */
 import type { Content, FunctionDeclaration, GenerateContentConfig, Part } from '@google/genai';
 import type { ChatRequest, Message, ToolCall, ToolSpec } from '../types.js';
 import { isRecord } from '../shared.js';
@@ -91,4 +95,33 @@ export function toGeminiConfig(request: ChatRequest): GenerateContentConfig {
     config.responseJsonSchema = request.responseSchema;
   }
   return config;
+}
+
+/** `params` merged into the body as the SDK merges `extraBody`: objects recursively, anything else replaced. */
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...target };
+  for (const [key, value] of Object.entries(source)) {
+    const current = out[key];
+    out[key] = isRecord(current) && isRecord(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+/**
+ * The JSON body of `models/{model}:generateContent` (and `:streamGenerateContent?alt=sse`, the
+ * same body) as the SDK builds it from `toGeminiContents` and `toGeminiConfig`: the system
+ * prompt as a user-role Content, the generation settings under `generationConfig` (sent even
+ * when empty), then `params` deep-merged.
+ */
+export function toGeminiBody(request: ChatRequest): Record<string, unknown> {
+  const config = toGeminiConfig(request);
+  const body: Record<string, unknown> = { contents: toGeminiContents(request.messages) };
+  if (request.system) body.systemInstruction = { parts: [{ text: request.system }], role: 'user' };
+  if (config.tools) body.tools = config.tools;
+  const generationConfig: Record<string, unknown> = {};
+  for (const key of ['temperature', 'maxOutputTokens', 'responseMimeType', 'responseJsonSchema'] as const) {
+    if (config[key] !== undefined) generationConfig[key] = config[key];
+  }
+  body.generationConfig = generationConfig;
+  return request.params ? deepMerge(body, request.params) : body;
 }

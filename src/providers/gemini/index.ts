@@ -9,8 +9,8 @@
 import { GoogleGenAI, type GenerateContentParameters } from '@google/genai';
 import type { ResolvedProvider } from '../../config/types.js';
 import { abortedError, errorContext } from '../http-error.js';
-import { httpFetch } from '../http-fetch.js';
-import { requireKey } from '../shared.js';
+import { httpFetch, observeHttp } from '../http-fetch.js';
+import { ExchangeLog, requireKey } from '../shared.js';
 import type { ChatRequest, Provider, ProviderEvent, StreamOptions } from '../types.js';
 import { toGeminiConfig, toGeminiContents } from './convert-messages.js';
 import { mapGeminiError } from './map-error.js';
@@ -55,17 +55,21 @@ export function createProvider(config: ResolvedProvider): Provider {
         httpOptions: { fetch: capturingFetch, ...(request.params ? { extraBody: request.params } : {}) },
       },
     };
+    const exchanges = new ExchangeLog();
     let midStream = false;
     try {
       if (streaming) {
-        const chunks = await client.models.generateContentStream(params);
+        const chunks = await observeHttp(exchanges.observer, () => client.models.generateContentStream(params));
+        yield* exchanges.drain();
         midStream = true;
         yield* streamEvents(chunks, ctx);
       } else {
-        const response = await client.models.generateContent(params);
+        const response = await observeHttp(exchanges.observer, () => client.models.generateContent(params));
+        yield* exchanges.drain();
         yield* responseEvents(response, ctx);
       }
     } catch (error) {
+      yield* exchanges.drain();
       throw mapGeminiError(error, ctx, signal, { midStream, headers: lastResponse?.headers });
     }
     if (signal?.aborted) throw abortedError(ctx, signal);

@@ -1,40 +1,72 @@
 /** GenerateContentResponse chunks → ProviderEvents (streamed and whole responses are the same shape). */
 import type { GenerateContentResponse } from '@google/genai';
-import { incompleteStreamError, malformedError, type ErrorContext } from '../http-error.js';
+import { cleanMessage, incompleteStreamError, malformedError, type ErrorContext } from '../http-error.js';
 import { isRecord, newToolCallId } from '../shared.js';
-import type { ProviderEvent, Usage } from '../types.js';
+import type { ProviderEvent, Refusal, Usage } from '../types.js';
 import { METADATA_KEY, type GeminiCallMetadata } from './convert-messages.js';
 import { mapFinishReason } from './map-finish-reason.js';
 
 const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
-/** Thinking is billed as output; tool-use prompt tokens as input. */
+/**
+ * Thinking is billed as output; tool-use prompt tokens as input (CONTRACT §19). The cached part
+ * of the prompt (cachedContentTokenCount) is inside promptTokenCount.
+ */
 function toUsage(meta: unknown): Usage | undefined {
   if (!isRecord(meta)) return undefined;
   return {
     inputTokens: num(meta.promptTokenCount) + num(meta.toolUsePromptTokenCount),
     outputTokens: num(meta.candidatesTokenCount) + num(meta.thoughtsTokenCount),
+    cachedInputTokens: num(meta.cachedContentTokenCount),
+    cacheWriteTokens: 0,
   };
 }
 
+/** The categories a response's safetyRatings say were blocked: "blocked: HARM_CATEGORY_HATE_SPEECH". */
+function blockedCategories(ratings: unknown): string | undefined {
+  if (!Array.isArray(ratings)) return undefined;
+  const blocked = ratings.filter((r) => isRecord(r) && r.blocked === true && typeof r.category === 'string').map((r) => (r as { category: string }).category);
+  return blocked.length > 0 ? `blocked: ${blocked.join(', ')}` : undefined;
+}
+
+function refusalOf(reason: string, words: (string | undefined)[], ctx: ErrorContext): Refusal {
+  const text = cleanMessage(words.filter(Boolean).join('; '), ctx.secrets);
+  return { reason, ...(text ? { text } : {}) };
+}
+
+/**
+ * A stream the server ended cleanly is complete, finishReason or not (CONTRACT §10): without one
+ * the finish is `unknown`. A blocked prompt (promptFeedback.blockReason) or a candidate stopped
+ * by a filter (SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT, SPII…) is a refusal.
+ */
 export async function* streamEvents(chunks: AsyncIterable<GenerateContentResponse>, ctx: ErrorContext): AsyncGenerator<ProviderEvent> {
   let usage: Usage | undefined;
   let finishRaw: string | undefined;
+  let finishWords: (string | undefined)[] = [];
   let blockReason: string | undefined;
+  let blockWords: (string | undefined)[] = [];
   let callCount = 0;
+  let chunkCount = 0;
 
   for await (const chunk of chunks as AsyncIterable<unknown>) {
     // Every wire event proves the server is alive, also those that add nothing yet (tool-call
     // fragments, pings, thinking): the engine's silence timeout must not cut such a stream.
     yield { type: 'activity' };
     if (!isRecord(chunk)) throw malformedError(ctx, undefined, 'a malformed stream chunk');
+    chunkCount++;
+    // Gemini repeats usageMetadata on every chunk; the last one is the whole turn's.
     usage = toUsage(chunk.usageMetadata) ?? usage;
-    if (isRecord(chunk.promptFeedback) && typeof chunk.promptFeedback.blockReason === 'string') blockReason = chunk.promptFeedback.blockReason;
+    const feedback = isRecord(chunk.promptFeedback) ? chunk.promptFeedback : undefined;
+    if (feedback && typeof feedback.blockReason === 'string' && feedback.blockReason !== 'BLOCK_REASON_UNSPECIFIED') {
+      blockReason = feedback.blockReason;
+      blockWords = [typeof feedback.blockReasonMessage === 'string' ? feedback.blockReasonMessage : undefined, blockedCategories(feedback.safetyRatings)];
+    }
     const candidate = Array.isArray(chunk.candidates) ? chunk.candidates[0] : undefined;
     if (!isRecord(candidate)) continue;
     const parts = isRecord(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts : [];
     for (const part of parts) {
       if (!isRecord(part)) continue;
+      // Thought parts (thought: true) are the model's thinking, never the answer.
       if (typeof part.text === 'string' && part.text !== '' && part.thought !== true) {
         yield { type: 'text-delta', text: part.text };
       }
@@ -56,15 +88,23 @@ export async function* streamEvents(chunks: AsyncIterable<GenerateContentRespons
         };
       }
     }
-    if (typeof candidate.finishReason === 'string' && candidate.finishReason !== 'FINISH_REASON_UNSPECIFIED') finishRaw = candidate.finishReason;
+    if (typeof candidate.finishReason === 'string' && candidate.finishReason !== 'FINISH_REASON_UNSPECIFIED') {
+      finishRaw = candidate.finishReason;
+      // (The SDK drops the candidate's finishMessage; the blocked categories are what remains.)
+      finishWords = [blockedCategories(candidate.safetyRatings)];
+    }
   }
 
-  if (finishRaw === undefined && blockReason === undefined) throw incompleteStreamError(ctx);
+  // A 200 that closed without a single chunk says nothing at all: retried as a broken stream.
+  if (chunkCount === 0) throw incompleteStreamError(ctx, 'the response stream ended without any data');
   if (usage) yield { type: 'usage', usage };
-  if (finishRaw === undefined) {
-    yield { type: 'finish', reason: 'content-filter', rawReason: blockReason };
+  if (blockReason !== undefined) {
+    yield { type: 'finish', reason: 'content-filter', rawReason: blockReason, refusal: refusalOf(`promptFeedback.blockReason ${blockReason}`, blockWords, ctx) };
+  } else if (finishRaw === undefined) {
+    yield { type: 'finish', reason: 'unknown' };
   } else {
-    yield { type: 'finish', reason: mapFinishReason(finishRaw, callCount > 0), rawReason: finishRaw };
+    const reason = mapFinishReason(finishRaw, callCount > 0);
+    yield { type: 'finish', reason, rawReason: finishRaw, ...(reason === 'content-filter' ? { refusal: refusalOf(`finishReason ${finishRaw}`, finishWords, ctx) } : {}) };
   }
 }
 

@@ -57,6 +57,9 @@ export function toResponseFormat(schema: Record<string, unknown>): ChatCompletio
   };
 }
 
+/** openai sends max_completion_tokens; openai-compatible max_tokens, which those servers understand (CONTRACT §10). */
+export const MAX_TOKENS_FIELD = { openai: 'max_completion_tokens', 'openai-compatible': 'max_tokens' } as const;
+
 export interface BodyOptions {
   /** openai: max_completion_tokens; openai-compatible: max_tokens (CONTRACT §10). */
   maxTokensField: 'max_completion_tokens' | 'max_tokens';

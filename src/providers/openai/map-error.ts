@@ -8,6 +8,7 @@ import {
   networkError,
   statusError,
   statusForErrorType,
+  statusFromErrorBody,
   timeoutError,
   type ErrorContext,
 } from '../http-error.js';
@@ -32,7 +33,8 @@ export function mapOpenAIError(error: unknown, ctx: ErrorContext, signal?: Abort
     const code = isRecord(body) ? body.code : undefined;
     const type = isRecord(body) ? body.type : undefined;
     const quota = code === 'insufficient_quota' || type === 'insufficient_quota';
-    const status = error.status ?? statusForErrorType(code === 'rate_limit_exceeded' || quota ? code : type);
+    // An error inside a stream has no status of its own: the one its body names, else its type's.
+    const status = error.status ?? statusFromErrorBody(body) ?? statusForErrorType(code === 'rate_limit_exceeded' || quota ? code : type);
     return statusError(ctx, status, {
       message: providerMessage(error),
       headers: error.headers,

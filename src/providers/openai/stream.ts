@@ -1,22 +1,41 @@
 /** Chat Completions responses → ProviderEvents, streamed (chat.completion.chunk) and whole (chat.completion). */
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions/completions';
-import { incompleteStreamError, malformedError, type ErrorContext } from '../http-error.js';
+import { cleanMessage, incompleteStreamError, malformedError, type ErrorContext } from '../http-error.js';
 import { isRecord, newToolCallId, parseToolInput } from '../shared.js';
-import type { FinishReason, ProviderEvent, Usage } from '../types.js';
+import type { ProviderEvent, Usage } from '../types.js';
 import { mapFinishReason } from './map-finish-reason.js';
 
+const count = (value: unknown): number => (typeof value === 'number' ? value : 0);
+
+/**
+ * prompt_tokens includes the cached part (`prompt_tokens_details.cached_tokens`; DeepSeek also
+ * says `prompt_cache_hit_tokens`). Chat Completions has no cache writes.
+ */
 function toUsage(usage: unknown): Usage | undefined {
   if (!isRecord(usage)) return undefined;
   const input = usage.prompt_tokens;
   const output = usage.completion_tokens;
   if (typeof input !== 'number' && typeof output !== 'number') return undefined;
-  return { inputTokens: typeof input === 'number' ? input : 0, outputTokens: typeof output === 'number' ? output : 0 };
+  const details = isRecord(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
+  const cached = typeof details.cached_tokens === 'number' ? details.cached_tokens : count(usage.prompt_cache_hit_tokens);
+  return { inputTokens: count(input), outputTokens: count(output), cachedInputTokens: cached, cacheWriteTokens: 0 };
 }
 
-/** Some OpenAI-compatible servers (Ollama) answer tool calls with finish_reason "stop". */
-function finishFor(raw: string, hadToolCalls: boolean): FinishReason {
+/**
+ * The finish event. A refusal — a `refusal` message, or finish_reason `content_filter` — is
+ * `content-filter` with the provider's words (the engine fails the run with `refused`). No
+ * finish_reason at all (a stream that ended cleanly without one) is `unknown`. Some
+ * OpenAI-compatible servers (Ollama) answer tool calls with finish_reason "stop".
+ */
+function finishEvent(raw: string | undefined, hadToolCalls: boolean, refusalText: string, ctx: ErrorContext): ProviderEvent {
+  const words = cleanMessage(refusalText, ctx.secrets);
+  if (words !== undefined || raw === 'content_filter') {
+    const reason = [words !== undefined ? 'refusal message' : '', raw === 'content_filter' ? 'finish_reason content_filter' : ''].filter(Boolean).join(', ');
+    return { type: 'finish', reason: 'content-filter', rawReason: raw ?? 'refusal', refusal: { reason, ...(words !== undefined ? { text: words } : {}) } };
+  }
+  if (raw === undefined) return { type: 'finish', reason: 'unknown' };
   const reason = mapFinishReason(raw);
-  return hadToolCalls && reason === 'stop' ? 'tool-calls' : reason;
+  return { type: 'finish', reason: hadToolCalls && reason === 'stop' ? 'tool-calls' : reason, rawReason: raw };
 }
 
 interface PendingCall {
@@ -27,26 +46,42 @@ interface PendingCall {
 
 /**
  * Text deltas as they arrive; tool calls when the choice finishes (fragments joined by index and
- * parsed); then usage (from the include_usage chunk) and finish once the stream is done.
+ * parsed); then usage (from the include_usage chunk) and finish once the stream is done. A stream
+ * the server ended cleanly without a finish_reason is complete (CONTRACT §10): its tool calls
+ * count. Only a stream cut off (the SDK throws) is broken.
  */
 export async function* streamEvents(chunks: AsyncIterable<ChatCompletionChunk>, ctx: ErrorContext): AsyncGenerator<ProviderEvent> {
   const pending = new Map<number, PendingCall>();
   let finishRaw: string | undefined;
   let usage: Usage | undefined;
+  let refusal = '';
   let callCount = 0;
+  let chunkCount = 0;
+
+  function* flushCalls(): Generator<ProviderEvent> {
+    for (const index of [...pending.keys()].sort((a, b) => a - b)) {
+      const call = pending.get(index)!;
+      if (!call.name) continue;
+      callCount++;
+      yield { type: 'tool-call', call: { id: call.id || newToolCallId(), name: call.name, input: parseToolInput(call.args) } };
+    }
+    pending.clear();
+  }
 
   for await (const chunk of chunks as AsyncIterable<unknown>) {
     // Every wire event proves the server is alive, also those that add nothing yet (tool-call
     // fragments, pings, thinking): the engine's silence timeout must not cut such a stream.
     yield { type: 'activity' };
     if (!isRecord(chunk)) throw malformedError(ctx, undefined, 'a malformed stream chunk');
+    chunkCount++;
     usage = toUsage(chunk.usage) ?? usage;
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
     const choice = choices.find((c) => isRecord(c) && (c.index ?? 0) === 0) as Record<string, unknown> | undefined;
     if (!choice || finishRaw !== undefined) continue;
     const delta = isRecord(choice.delta) ? choice.delta : {};
     if (typeof delta.content === 'string' && delta.content !== '') yield { type: 'text-delta', text: delta.content };
-    if (typeof delta.refusal === 'string' && delta.refusal !== '') yield { type: 'text-delta', text: delta.refusal };
+    // A refusal is not the answer: it is kept for the `refused` error, never shown as text.
+    if (typeof delta.refusal === 'string') refusal += delta.refusal;
     if (Array.isArray(delta.tool_calls)) {
       for (const fragment of delta.tool_calls) {
         if (!isRecord(fragment)) continue;
@@ -57,6 +92,7 @@ export async function* streamEvents(chunks: AsyncIterable<ChatCompletionChunk>, 
           pending.set(index, call);
         }
         if (typeof fragment.id === 'string' && fragment.id && !call.id) call.id = fragment.id;
+        // The name comes whole in the first fragment; some servers repeat it in later ones (OpenRouter).
         const fn = isRecord(fragment.function) ? fragment.function : {};
         if (typeof fn.name === 'string' && fn.name && !call.name) call.name = fn.name;
         if (typeof fn.arguments === 'string') call.args += fn.arguments;
@@ -64,19 +100,15 @@ export async function* streamEvents(chunks: AsyncIterable<ChatCompletionChunk>, 
     }
     if (typeof choice.finish_reason === 'string' && choice.finish_reason) {
       finishRaw = choice.finish_reason;
-      for (const index of [...pending.keys()].sort((a, b) => a - b)) {
-        const call = pending.get(index)!;
-        if (!call.name) continue;
-        callCount++;
-        yield { type: 'tool-call', call: { id: call.id || newToolCallId(), name: call.name, input: parseToolInput(call.args) } };
-      }
-      pending.clear();
+      yield* flushCalls();
     }
   }
 
-  if (finishRaw === undefined) throw incompleteStreamError(ctx);
+  // A 200 that closed without a single chunk says nothing at all: retried as a broken stream.
+  if (chunkCount === 0) throw incompleteStreamError(ctx, 'the response stream ended without any data');
+  yield* flushCalls();
   if (usage) yield { type: 'usage', usage };
-  yield { type: 'finish', reason: finishFor(finishRaw, callCount > 0), rawReason: finishRaw };
+  yield finishEvent(finishRaw, callCount > 0, refusal, ctx);
 }
 
 /** A whole chat.completion as the same events. */
@@ -87,7 +119,6 @@ export function* completionEvents(completion: ChatCompletion, ctx: ErrorContext)
   if (!isRecord(choice) || !isRecord(choice.message)) throw malformedError(ctx, undefined, 'a malformed response (no message)');
   const message = choice.message;
   if (typeof message.content === 'string' && message.content !== '') yield { type: 'text-delta', text: message.content };
-  if (typeof message.refusal === 'string' && message.refusal !== '') yield { type: 'text-delta', text: message.refusal };
   let callCount = 0;
   if (Array.isArray(message.tool_calls)) {
     for (const call of message.tool_calls) {
@@ -102,6 +133,6 @@ export function* completionEvents(completion: ChatCompletion, ctx: ErrorContext)
   }
   const usage = toUsage(body.usage);
   if (usage) yield { type: 'usage', usage };
-  const raw = typeof choice.finish_reason === 'string' ? choice.finish_reason : 'stop';
-  yield { type: 'finish', reason: finishFor(raw, callCount > 0), rawReason: raw };
+  const raw = typeof choice.finish_reason === 'string' ? choice.finish_reason : undefined;
+  yield finishEvent(raw, callCount > 0, typeof message.refusal === 'string' ? message.refusal : '', ctx);
 }
