@@ -93,8 +93,9 @@ describe('retries', () => {
     expect(gaps(path)[0]).toBeGreaterThanOrEqual(400);
 
     server.reset();
-    // An HTTP date has whole seconds: two seconds ahead is more than one second away.
-    server.enqueue(OPENAI_PATH, openaiWire.error(503, 'later', { headers: { 'retry-after': new Date(Date.now() + 2000).toUTCString() } }), ok());
+    // An HTTP date has whole seconds: three seconds ahead is at least two seconds away, and still
+    // more than one once the CLI has started, however slowly (within maxDelayMs: waited for).
+    server.enqueue(OPENAI_PATH, openaiWire.error(503, 'later', { headers: { 'retry-after': new Date(Date.now() + 3000).toUTCString() } }), ok());
     const dated = await loom(['ask', '-p', 'oai', '--json', 'hi'], cwd);
     expect(JSON.parse(dated.stdout)).toMatchObject({ ok: true, attempts: 2 });
     expect(gaps(OPENAI_PATH)[0]).toBeGreaterThanOrEqual(900);
