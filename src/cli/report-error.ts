@@ -12,6 +12,9 @@ export interface ErrorReportContext {
   usageError?: { text: string; command: string };
 }
 
+/** How a bug in Loom is announced (and what tests assert never shows for a bad input). */
+export const INTERNAL_ERROR = 'internal error';
+
 /**
  * The one error boundary: a usage error is exit 2 with commander's message and suggestion as
  * the hint; a LoomError becomes one line plus a hint and its exit code; anything unexpected is
@@ -33,7 +36,7 @@ export function reportError(error: unknown, context: ErrorReportContext): number
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.error(`internal error: ${message}`, context.debug ? undefined : 'run again with --debug to see the stack trace');
+  io.error(`${INTERNAL_ERROR}: ${message}`, context.debug ? undefined : 'run again with --debug to see the stack trace');
   if (context.debug && error instanceof Error && error.stack) io.err(`${visibleText(error.stack)}\n`);
   return 1;
 }

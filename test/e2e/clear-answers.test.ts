@@ -1,6 +1,6 @@
 /**
  * Every input gets a clear answer (CONTRACT §10, issue 10): what a new user trips on gets one
- * line and the contract's exit code — nothing silently skipped, no internal error.
+ * line and the contract's exit code — nothing silently skipped, no crash.
  */
 import { spawn } from 'node:child_process';
 import { appendFile, writeFile } from 'node:fs/promises';

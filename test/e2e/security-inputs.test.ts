@@ -1,13 +1,14 @@
 /**
  * Hostile names and files (CONTRACT §11 "Templates and names", "Bounded work"): templates and
  * lookups see own names only, every setting is checked by the schema before use, and a config
- * nested absurdly deep is a config error — never an internal error or a silent wrong value.
+ * nested absurdly deep is a config error — never a crash of Loom or a silent wrong value.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeWorkspace } from '../support/workspace.js';
 import { loom } from './run-helpers.js';
+import { INTERNAL_ERROR } from '../../src/cli/report-error.js';
 
 const mockProject = { defaultProvider: 'mock' };
 
@@ -59,10 +60,10 @@ describe('every setting is checked by the schema before use', () => {
     const result = await loom(['ask', 'hi'], cwd);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^loom: error: loom\.config\.json:\d+:\d+: \/fallback: must be an array/);
-    expect(result.stderr).not.toContain('internal error');
+    expect(result.stderr).not.toContain(INTERNAL_ERROR);
   });
 
-  it('a config nested 100,000 levels deep is config_invalid, not an internal error; validate reports it too', async () => {
+  it('a config nested 100,000 levels deep is config_invalid, not a crash; validate reports it too', async () => {
     const cwd = await makeWorkspace({ 'loom.config.json': mockProject });
     const depth = 100_000;
     await writeFile(join(cwd, 'loom.config.json'), `{"defaultProvider":"mock","providers":{"mock":{"params":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}}}`);

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { makeWorkspace } from '../support/workspace.js';
 import { loom } from './run-helpers.js';
+import { INTERNAL_ERROR } from '../../src/cli/report-error.js';
 
 type Schema = Record<string, unknown>;
 const schema = JSON.parse(readFileSync(new URL('../../config.schema.json', import.meta.url), 'utf8')) as Schema;
@@ -55,7 +56,7 @@ describe('a wrong type in a project config field', () => {
     const result = await loom(['ask', '-p', 'mock', 'hi'], cwd);
     expect(result.code, `${name}=${JSON.stringify(value)}: ${result.stderr}`).toBe(2);
     expect(result.stderr).toMatch(new RegExp(`^loom: error: loom\\.config\\.json:\\d+:\\d+: /${name.replace(/\$/g, '\\$')}(/|: )`));
-    expect(result.stderr).not.toContain('internal error');
+    expect(result.stderr).not.toContain(INTERNAL_ERROR);
   });
 });
 
@@ -67,6 +68,6 @@ describe('a wrong type in an agent field', () => {
     const result = await loom(['run', 'a', 'hi'], cwd);
     expect(result.code, `${name}=${JSON.stringify(value)}: ${result.stderr}`).toBe(2);
     expect(result.stderr).toMatch(new RegExp(`^loom: error: agents/a/config\\.json:\\d+:\\d+: /`));
-    expect(result.stderr).not.toContain('internal error');
+    expect(result.stderr).not.toContain(INTERNAL_ERROR);
   });
 });
