@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../src/cli/program.js';
-import { FIELDS } from '../src/config/types.js';
+import { FIELDS } from '../src/core/config.js';
 
 const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
 

@@ -1,8 +1,8 @@
 import { buildPlan, type RunFlags } from '../config/build-plan.js';
 import type { LoadedAgent, LoadedProject } from '../config/load.js';
-import { isLoomError } from '../errors.js';
+import { isLoomError } from '../core/errors.js';
 import type { DryRunWire } from '../engine/dry-run-wire.js';
-import type { RunPlan, ToolPlan } from '../engine/plan.js';
+import type { RunPlan, ToolPlan } from '../core/plan.js';
 import { sandboxKind } from '../tools/command-sandbox.js';
 import type { ToolSet } from '../tools/index.js';
 import { approvalPrompt, holdableSpinner, type HoldableSpinner } from './approval-prompt.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { LoomError } from '../errors.js';
+import { LoomError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
 
 /** Input is text: a NUL byte means a binary file, which would reach the model as garbage (CONTRACT §10). */

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { didYouMean } from '../config/did-you-mean.js';
-import { LoomError } from '../errors.js';
+import { LoomError } from '../core/errors.js';
 
 /** Flags every command accepts (CONTRACT §3). */
 export interface GlobalOptions {

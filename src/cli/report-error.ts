@@ -1,4 +1,4 @@
-import { isLoomError } from '../errors.js';
+import { isLoomError } from '../core/errors.js';
 import { Io } from '../output/io.js';
 import { visibleText } from '../output/visible.js';
 import type { CliEnvironment } from './main.js';

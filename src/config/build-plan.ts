@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { LoomError } from '../errors.js';
-import type { PlannedProvider, RunPlan, ToolPlan } from '../engine/plan.js';
+import { LoomError } from '../core/errors.js';
+import type { PlannedProvider, RunPlan, ToolPlan } from '../core/plan.js';
 import { priceFor } from '../providers/pricing.js';
-import type { Message } from '../providers/types.js';
+import type { Message } from '../core/messages.js';
 import { DEFAULTS } from './builtins.js';
 import type { LoadedAgent, LoadedProject } from './load.js';
 import { canonicalProviderName, resolveProvider, unknownProviderError } from './resolve-provider.js';

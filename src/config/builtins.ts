@@ -1,4 +1,4 @@
-import type { ProviderEntry, ProviderType } from './types.js';
+import type { ProviderEntry, ProviderType } from '../core/config.js';
 
 /** Providers that work with no `providers` block at all (CONTRACT §2.1). */
 export const BUILTIN_PROVIDERS: Readonly<Record<string, Readonly<ProviderEntry> & { type: ProviderType }>> = {

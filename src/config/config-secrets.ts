@@ -4,7 +4,7 @@
  * credentials (`https://user:pass@host`). They become known secrets before anything is printed.
  */
 import { interpolateString, referencedVariables, type Env } from './interpolate.js';
-import type { AgentConfig, McpServerConfig, ProjectConfig } from './types.js';
+import type { AgentConfig, McpServerConfig, ProjectConfig } from '../core/config.js';
 
 /** `value` as used, and each variable it references. */
 function secretsOf(value: unknown, env: Env): string[] {

@@ -9,7 +9,7 @@ import { canonicalProviderName, knownProviderNames, resolveProvider } from './re
 import { parseNetworkAllowEntry } from '../core/network-allow.js';
 import { droppedSettings } from '../providers/capabilities.js';
 import { checkOutputSchema } from './json-schema-check.js';
-import { BUILTIN_TOOLS, type AgentConfig, type ProjectConfig } from './types.js';
+import { BUILTIN_TOOLS, type AgentConfig, type ProjectConfig } from '../core/config.js';
 import type { FileReport } from './validate.js';
 
 /** An agent whose config parsed, ready for the checks that look beyond its own file. */

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { basename, dirname, join, parse, relative, resolve } from 'node:path';
-import { LoomError } from '../errors.js';
+import { LoomError } from '../core/errors.js';
 import type { Env } from './interpolate.js';
 import { readConfigFileOrThrow, readConfigText } from './read-config-file.js';
 

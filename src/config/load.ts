@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { LoomError } from '../errors.js';
+import { LoomError } from '../core/errors.js';
 import { DEFAULTS } from './builtins.js';
 import { didYouMean } from './did-you-mean.js';
 import { loadDotEnv } from './dotenv.js';
@@ -9,7 +9,7 @@ import { interpolate } from './interpolate.js';
 import { parseJsonSource, type JsonSource } from './json-source.js';
 import { readConfigFileOrThrow } from './read-config-file.js';
 import { checkSchema } from './schema-check.js';
-import type { AgentConfig, ProjectConfig } from './types.js';
+import type { AgentConfig, ProjectConfig } from '../core/config.js';
 
 export interface LoadOptions {
   cwd: string;

@@ -4,7 +4,7 @@
  * names it, never a file silently skipped (which would send the prompt elsewhere, on defaults).
  */
 import { readFileSync } from 'node:fs';
-import { LoomError } from '../errors.js';
+import { LoomError } from '../core/errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

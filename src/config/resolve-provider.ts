@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { LoomError } from '../errors.js';
+import { LoomError } from '../core/errors.js';
 import { AUTO_ORDER, BASE_URL_VARIABLES, BUILTIN_PROVIDERS, KEY_VARIABLES, PROVIDER_ALIASES, TYPE_DEFAULT_MODELS } from './builtins.js';
 import { didYouMean } from './did-you-mean.js';
 import { interpolateString, referencedVariable, type Env } from './interpolate.js';
-import type { ProjectConfig, ProviderEntry, ResolvedProvider } from './types.js';
+import type { ProjectConfig, ProviderEntry, ResolvedProvider } from '../core/config.js';
 
 /**
  * The canonical name a provider name refers to: a `providers` entry first, then the built-ins,

@@ -1,9 +1,9 @@
-import { LoomError } from '../errors.js';
+import { LoomError } from '../core/errors.js';
 import { DEFAULTS } from './builtins.js';
 import type { Env } from './interpolate.js';
 import type { LoadedAgent, LoadedProject } from './load.js';
 import { canonicalProviderName, resolveAutoProvider, resolveProvider, unknownProviderError } from './resolve-provider.js';
-import type { ResolvedProvider, RetryConfig } from './types.js';
+import type { ResolvedProvider, RetryConfig } from '../core/config.js';
 
 /** A value and where it came from, for `config show` and for messages. */
 export interface Sourced<T> {

@@ -1,4 +1,4 @@
-import { LoomError } from '../errors.js';
+import { LoomError } from '../core/errors.js';
 
 const VARIABLE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { LoomError } from '../errors.js';
+import { LoomError } from '../core/errors.js';
 import { DEFAULTS } from './builtins.js';
 import { checkAgentReferences, checkKeys, checkProjectReferences, type CheckedAgent } from './cross-checks.js';
 import { loadDotEnv } from './dotenv.js';
@@ -10,7 +10,7 @@ import { discoverAgents, displayPath } from './load.js';
 import { compareProblems, problemWithoutPlace, type Problem } from './problems.js';
 import { readConfigText, type ConfigRead } from './read-config-file.js';
 import { checkSchema } from './schema-check.js';
-import type { AgentConfig, ProjectConfig } from './types.js';
+import type { AgentConfig, ProjectConfig } from '../core/config.js';
 
 export interface FileReport {
   /** Absolute path, or a label such as `(environment)` for problems with no file. */

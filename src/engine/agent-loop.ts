@@ -1,11 +1,11 @@
-import { LoomError } from '../errors.js';
+import { LoomError } from '../core/errors.js';
 import { costUsd, priceFor, roundUsd } from '../providers/pricing.js';
-import type { Message, Refusal, ToolCall } from '../providers/types.js';
+import type { Message, Refusal, ToolCall } from '../core/messages.js';
 import type { ToolSet } from '../tools/index.js';
 import { Budget } from './budget.js';
-import type { FullUsage, ToolCallSummary } from './events.js';
+import type { FullUsage, ToolCallSummary } from '../core/events.js';
 import type { EngineEvent } from './run.js';
-import type { PlannedProvider, RunPlan } from './plan.js';
+import type { PlannedProvider, RunPlan } from '../core/plan.js';
 import { OutputValidator, repairPrompt } from './structured-output.js';
 import { runToolTurn } from './tool-turn.js';
 import type { TurnRunner } from './turn.js';

@@ -1,6 +1,6 @@
-import { LoomError, isLoomError } from '../errors.js';
-import type { ChatRequest, FinishReason, HttpExchange, Provider, Refusal, ToolCall, Usage } from '../providers/types.js';
-import type { FullUsage } from './events.js';
+import { LoomError, isLoomError } from '../core/errors.js';
+import type { ChatRequest, FinishReason, HttpExchange, Provider, Refusal, ToolCall, Usage } from '../core/messages.js';
+import type { FullUsage } from '../core/events.js';
 
 /** What one model turn produced. */
 export interface TurnOutput {

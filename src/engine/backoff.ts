@@ -1,5 +1,5 @@
-import type { RetryConfig } from '../config/types.js';
-import type { LoomError } from '../errors.js';
+import type { RetryConfig } from '../core/config.js';
+import type { LoomError } from '../core/errors.js';
 
 export type RetryDecision = { retry: true; delayMs: number } | { retry: false; reason: 'not-retryable' | 'retry-after-too-long' | 'exhausted' };
 

@@ -1,7 +1,7 @@
-import type { ModelPrice } from '../config/types.js';
-import { LoomError } from '../errors.js';
+import type { ModelPrice } from '../core/config.js';
+import { LoomError } from '../core/errors.js';
 import { costUsd } from '../providers/pricing.js';
-import type { Message, Usage } from '../providers/types.js';
+import type { Message, Usage } from '../core/messages.js';
 
 /** A rough token count for text: about four characters a token across the major tokenizers. */
 const CHARS_PER_TOKEN = 4;

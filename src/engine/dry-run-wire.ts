@@ -5,9 +5,9 @@
  * built and no key is needed. MCP servers are not started by a dry run, so their tools cannot be
  * in the body: `wireOmits` says so when the agent has any.
  */
-import type { ChatRequest, ToolSpec } from '../providers/types.js';
+import type { ChatRequest, ToolSpec } from '../core/messages.js';
 import type { AnyTool } from '../tools/define-tool.js';
-import type { RunPlan } from './plan.js';
+import type { RunPlan } from '../core/plan.js';
 
 export interface DryRunWire {
   /** null for a provider that sends nothing (mock). */

@@ -1,10 +1,10 @@
-import type { ResolvedProvider } from '../config/types.js';
-import type { HttpExchange, Provider } from '../providers/types.js';
+import type { ResolvedProvider } from '../core/config.js';
+import type { HttpExchange, Provider } from '../core/messages.js';
 import type { ToolSet } from '../tools/index.js';
 import { runAgentLoop, type LoopProgress } from './agent-loop.js';
 import { Channel } from './channel.js';
-import type { RunEvent, RunResult } from './events.js';
-import type { RunPlan } from './plan.js';
+import type { RunEvent, RunResult } from '../core/events.js';
+import type { RunPlan } from '../core/plan.js';
 import { TurnRunner, toLoomError, type RunCounters } from './turn.js';
 
 export { droppedSettingsWarning } from './turn.js';

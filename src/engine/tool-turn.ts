@@ -5,7 +5,7 @@
  * machine. Refusal notes are never cut: the model must learn why a call did not run.
  */
 import PQueue from 'p-queue';
-import type { ToolCall } from '../providers/types.js';
+import type { ToolCall } from '../core/messages.js';
 import type { ToolResult, ToolSet } from '../tools/index.js';
 import { decodeUtf8 } from '../tools/text.js';
 

@@ -1,12 +1,12 @@
 import pRetry from 'p-retry';
-import type { ResolvedProvider } from '../config/types.js';
-import { LoomError, isLoomError } from '../errors.js';
+import type { ResolvedProvider } from '../core/config.js';
+import { LoomError, isLoomError } from '../core/errors.js';
 import { droppedSettings } from '../providers/capabilities.js';
-import type { ChatRequest, Message, Provider, ToolSpec } from '../providers/types.js';
+import type { ChatRequest, Message, Provider, ToolSpec } from '../core/messages.js';
 import { attemptTurn, type TurnOutput } from './attempt.js';
 import { decideRetry } from './backoff.js';
 import type { EngineEvent, EngineOptions } from './run.js';
-import type { PlannedProvider, RunPlan } from './plan.js';
+import type { PlannedProvider, RunPlan } from '../core/plan.js';
 
 /** Counters of a whole run, shared by all its turns. */
 export interface RunCounters {

@@ -1,6 +1,6 @@
-import { EXIT_CODES } from '../errors.js';
+import { EXIT_CODES } from '../core/errors.js';
 import type { EngineEvent } from '../engine/run.js';
-import type { RunErrorInfo, RunResult } from '../engine/events.js';
+import type { RunErrorInfo, RunResult } from '../core/events.js';
 import { formatSeconds } from '../engine/attempt.js';
 import type { Io } from './io.js';
 import type { KnownSecrets } from '../core/secrets.js';

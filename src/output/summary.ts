@@ -1,4 +1,4 @@
-import type { RunResult } from '../engine/events.js';
+import type { RunResult } from '../core/events.js';
 
 /** `anthropic · claude-sonnet-5-5 · 12 in / 48 out · $0.0012 · 1.4s` */
 export function summaryLine(result: RunResult): string {

@@ -7,8 +7,8 @@
  * test/providers/wire.test.ts holds the two in step, and checks that the Anthropic version here
  * is the one the installed SDK sends.
  */
-import type { ProviderType } from '../config/types.js';
-import type { ChatRequest } from './types.js';
+import type { ProviderType } from '../core/config.js';
+import type { ChatRequest } from '../core/messages.js';
 
 /** The `anthropic-version` the installed @anthropic-ai/sdk sends: its Messages API has no sampling parameters. */
 export const ANTHROPIC_API_VERSION = '2026-10-21';

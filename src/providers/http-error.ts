@@ -4,8 +4,8 @@
  * → retryAfterMs, socket failures → `network`, timeouts → `timeout`, garbage → a clean
  * `provider_unavailable`. Every message built here has the key value replaced by `[redacted]`.
  */
-import { LoomError, isLoomError, type ErrorCode } from '../errors.js';
-import type { ResolvedProvider } from '../config/types.js';
+import { LoomError, isLoomError, type ErrorCode } from '../core/errors.js';
+import type { ResolvedProvider } from '../core/config.js';
 
 /** Statuses worth another attempt (CONTRACT §6). */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 409, 429, 500, 502, 503, 504, 529]);

@@ -23,7 +23,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import https from 'node:https';
-import type { HttpExchange } from './types.js';
+import type { HttpExchange } from '../core/messages.js';
 
 export type HttpObserver = (exchange: HttpExchange) => void;
 

@@ -11,8 +11,8 @@
  * sums them as input tokens), so a cache-heavy Claude run is priced as if nothing were cached:
  * an upper bound.
  */
-import type { ModelPrice } from '../config/types.js';
-import type { Usage } from './types.js';
+import type { ModelPrice } from '../core/config.js';
+import type { Usage } from '../core/messages.js';
 
 const p = (input: number, output: number): ModelPrice => ({ input, output });
 

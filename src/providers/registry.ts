@@ -5,9 +5,9 @@
  *
  * Adding a provider type: a folder whose index.ts exports `createProvider`, plus one line here.
  */
-import type { ProviderType, ResolvedProvider } from '../config/types.js';
-import { LoomError } from '../errors.js';
-import type { Provider } from './types.js';
+import type { ProviderType, ResolvedProvider } from '../core/config.js';
+import { LoomError } from '../core/errors.js';
+import type { Provider } from '../core/messages.js';
 
 /** What every provider folder's index.ts exports. */
 export interface ProviderModule {

@@ -1,8 +1,8 @@
 /** Small helpers the provider folders share. No SDK imports here. */
 import { randomUUID } from 'node:crypto';
-import type { ResolvedProvider } from '../config/types.js';
-import { LoomError } from '../errors.js';
-import type { HttpExchange, ProviderEvent } from './types.js';
+import type { ResolvedProvider } from '../core/config.js';
+import { LoomError } from '../core/errors.js';
+import type { HttpExchange, ProviderEvent } from '../core/messages.js';
 
 /** Default `max_tokens` where an API requires one (Anthropic) and the request names none. */
 export const DEFAULT_MAX_TOKENS = 4096;

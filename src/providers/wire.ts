@@ -5,11 +5,11 @@
  * small JSON-Schema transform module for structured output, not its client). Loaded on demand by
  * `--dry-run` only.
  */
-import type { ProviderType } from '../config/types.js';
+import type { ProviderType } from '../core/config.js';
 import { toAnthropicBody } from './anthropic/convert-messages.js';
 import { toGeminiBody } from './gemini/convert-messages.js';
 import { MAX_TOKENS_FIELD, toOpenAIBody } from './openai/convert-messages.js';
-import type { ChatRequest } from './types.js';
+import type { ChatRequest } from '../core/messages.js';
 
 /** The body for a provider of `type`; null for `mock`, which sends nothing. */
 export function wireBody(type: ProviderType, request: ChatRequest, stream: boolean): Record<string, unknown> | null {

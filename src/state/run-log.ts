@@ -1,7 +1,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunErrorInfo, RunResult } from '../engine/events.js';
-import type { Usage } from '../providers/types.js';
+import type { RunErrorInfo, RunResult } from '../core/events.js';
+import type { Usage } from '../core/messages.js';
 
 /** One line of `.loom/runs.jsonl` (CONTRACT §8). */
 export interface RunLogEntry {

@@ -21,7 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import type { SandboxConfig } from '../config/types.js';
+import type { SandboxConfig } from '../core/config.js';
 import { sandboxMounts } from './command-mounts.js';
 import { ToolError } from './define-tool.js';
 import type { ProtectedPaths } from './protected-paths.js';

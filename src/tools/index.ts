@@ -5,9 +5,9 @@
  * arguments and tool failures included: `call` never throws for those.
  */
 import { realpath, stat } from 'node:fs/promises';
-import { BUILTIN_TOOLS, type McpServerConfig, type SandboxConfig } from '../config/types.js';
-import { LoomError } from '../errors.js';
-import type { ToolCall, ToolSpec } from '../providers/types.js';
+import { BUILTIN_TOOLS, type McpServerConfig, type SandboxConfig } from '../core/config.js';
+import { LoomError } from '../core/errors.js';
+import type { ToolCall, ToolSpec } from '../core/messages.js';
 import { KnownSecrets, withoutSecrets, type SecretForm } from '../core/secrets.js';
 import { createApprover, type ApprovalRequest } from './approval.js';
 import { builtinTools } from './builtins/index.js';

@@ -23,9 +23,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, type CallToolResult, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import pkg from '../../package.json' with { type: 'json' };
-import type { HttpMcpServer, McpServerConfig, StdioMcpServer } from '../config/types.js';
-import { LoomError, isLoomError } from '../errors.js';
-import type { ToolSpec } from '../providers/types.js';
+import type { HttpMcpServer, McpServerConfig, StdioMcpServer } from '../core/config.js';
+import { LoomError, isLoomError } from '../core/errors.js';
+import type { ToolSpec } from '../core/messages.js';
 import { MARKER_VARIABLE, processTree, startRun, track, type ProcessRun } from './processes.js';
 import type { ToolResult } from './define-tool.js';
 import { LIMITS } from './limits.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reportError } from '../../src/cli/report-error.js';
-import { LoomError } from '../../src/errors.js';
+import { LoomError } from '../../src/core/errors.js';
 
 function report(error: unknown, debug = false) {
   let stderr = '';

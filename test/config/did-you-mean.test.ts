@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { didYouMean, editDistance } from '../../src/config/did-you-mean.js';
-import { FIELDS } from '../../src/config/types.js';
+import { FIELDS } from '../../src/core/config.js';
 
 describe('didYouMean', () => {
   it.each([

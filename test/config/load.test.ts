@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findConfig } from '../../src/config/find.js';
 import { discoverAgents, loadAgent, loadProject } from '../../src/config/load.js';
-import { LoomError } from '../../src/errors.js';
+import { LoomError } from '../../src/core/errors.js';
 import { makeWorkspace, writeFiles } from '../support/workspace.js';
 
 /** An environment with nothing of the developer's in it. */

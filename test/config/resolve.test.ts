@@ -4,7 +4,7 @@ import { interpolate, interpolateString } from '../../src/config/interpolate.js'
 import { loadAgent, loadProject } from '../../src/config/load.js';
 import { resolveProvider } from '../../src/config/resolve-provider.js';
 import { resolveLimits, resolveSelection } from '../../src/config/resolve-settings.js';
-import { LoomError } from '../../src/errors.js';
+import { LoomError } from '../../src/core/errors.js';
 import { makeWorkspace, type FileContent } from '../support/workspace.js';
 
 async function project(files: Record<string, FileContent>, env: Record<string, string> = {}) {

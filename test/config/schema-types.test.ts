@@ -1,5 +1,5 @@
 /**
- * config.schema.json is the source of truth for config files; src/config/types.ts mirrors it for
+ * config.schema.json is the source of truth for config files; src/core/config.ts mirrors it for
  * the compiler, and src/config/generated/ holds validators generated from it. These tests keep
  * the three in step, and hold the schema to its own conventions.
  */
@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_TOOLS, FIELDS, PROVIDER_TYPES } from '../../src/config/types.js';
+import { BUILTIN_TOOLS, FIELDS, PROVIDER_TYPES } from '../../src/core/config.js';
 
 type Schema = Record<string, unknown>;
 
@@ -36,7 +36,7 @@ function mcpForm(name: string): string {
   return `#/$defs/mcpServer/oneOf/${index}`;
 }
 
-describe('src/config/types.ts matches config.schema.json', () => {
+describe('src/core/config.ts matches config.schema.json', () => {
   it.each([
     ['project', '#'],
     ['provider', '#/$defs/provider'],

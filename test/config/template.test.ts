@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templateVariables } from '../../src/config/template.js';
-import { LoomError } from '../../src/errors.js';
+import { LoomError } from '../../src/core/errors.js';
 
 describe('templates', () => {
   it('fills {{name}} verbatim, without HTML escaping or re-expansion', () => {

@@ -7,11 +7,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ResolvedProvider } from '../../src/config/types.js';
-import type { PlannedProvider, RunPlan } from '../../src/engine/plan.js';
+import type { ResolvedProvider } from '../../src/core/config.js';
+import type { PlannedProvider, RunPlan } from '../../src/core/plan.js';
 import { runPlan, type EngineEvent, type EngineOptions } from '../../src/engine/run.js';
 import { createMockProvider, type MockProvider, type MockReply } from '../../src/providers/mock/index.js';
-import type { Provider, ToolCall } from '../../src/providers/types.js';
+import type { Provider, ToolCall } from '../../src/core/messages.js';
 import { createToolSet, type ToolResult, type ToolSet } from '../../src/tools/index.js';
 
 const dirs: string[] = [];

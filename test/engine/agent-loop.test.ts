@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ResolvedProvider } from '../../src/config/types.js';
-import type { PlannedProvider, RunPlan } from '../../src/engine/plan.js';
+import type { ResolvedProvider } from '../../src/core/config.js';
+import type { PlannedProvider, RunPlan } from '../../src/core/plan.js';
 import { runPlan, type EngineEvent } from '../../src/engine/run.js';
 import { createMockProvider } from '../../src/providers/mock/index.js';
 import type { MockReply } from '../../src/providers/mock/script.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideRetry } from '../../src/engine/backoff.js';
-import { LoomError } from '../../src/errors.js';
+import { LoomError } from '../../src/core/errors.js';
 
 const retry = { retries: 3, minDelayMs: 100, maxDelayMs: 1000 };
 const retryable = (retryAfterMs?: number) => new LoomError('rate_limited', 'slow down', { retryable: true, status: 429, retryAfterMs });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Budget } from '../../src/engine/budget.js';
-import { LoomError } from '../../src/errors.js';
+import { LoomError } from '../../src/core/errors.js';
 
 const price = { input: 1, output: 2 }; // USD per 1M tokens
 const caught = (run: () => void): LoomError | undefined => {

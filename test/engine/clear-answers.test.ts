@@ -4,12 +4,12 @@
  * setting a provider of the chain does not take is one warning per run; costs are tidy.
  */
 import { describe, expect, it } from 'vitest';
-import type { ResolvedProvider } from '../../src/config/types.js';
-import type { PlannedProvider, RunPlan } from '../../src/engine/plan.js';
-import { LoomError } from '../../src/errors.js';
+import type { ResolvedProvider } from '../../src/core/config.js';
+import type { PlannedProvider, RunPlan } from '../../src/core/plan.js';
+import { LoomError } from '../../src/core/errors.js';
 import { runPlan, type EngineEvent } from '../../src/engine/run.js';
 import { createMockProvider, type MockReply } from '../../src/providers/mock/index.js';
-import type { Provider, ProviderEvent } from '../../src/providers/types.js';
+import type { Provider, ProviderEvent } from '../../src/core/messages.js';
 
 const RETRY = { retries: 2, minDelayMs: 1, maxDelayMs: 10 };
 

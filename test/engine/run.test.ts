@@ -5,12 +5,12 @@
  */
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { ResolvedProvider } from '../../src/config/types.js';
+import type { ResolvedProvider } from '../../src/core/config.js';
 import type { EngineEvent, EngineOptions } from '../../src/engine/run.js';
 import { runPlan } from '../../src/engine/run.js';
-import type { PlannedProvider, RunPlan } from '../../src/engine/plan.js';
+import type { PlannedProvider, RunPlan } from '../../src/core/plan.js';
 import { createMockProvider, type MockProvider, type MockReply } from '../../src/providers/mock/index.js';
-import type { Provider } from '../../src/providers/types.js';
+import type { Provider } from '../../src/core/messages.js';
 
 const RETRY = { retries: 3, minDelayMs: 100, maxDelayMs: 1000 };
 
@@ -177,7 +177,7 @@ describe('runPlan: fallback', () => {
   it('a provider that cannot be created counts as failed and the chain goes on', async () => {
     const createProvider = async (config: ResolvedProvider): Promise<Provider> => {
       if (config.name === 'a') {
-        const { LoomError } = await import('../../src/errors.js');
+        const { LoomError } = await import('../../src/core/errors.js');
         throw new LoomError('config_invalid', 'a: no baseUrl', { provider: 'a' });
       }
       return createMockProvider(config, [{ text: 'b answers' }]);

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runToolTurn, TOOL_TURN_LIMITS } from '../../src/engine/tool-turn.js';
-import type { ToolCall } from '../../src/providers/types.js';
+import type { ToolCall } from '../../src/core/messages.js';
 import type { ToolResult, ToolSet } from '../../src/tools/index.js';
 
 /** A tool set whose one tool waits a little and answers `output(call)`, counting calls at once. */

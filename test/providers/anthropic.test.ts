@@ -5,7 +5,7 @@
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createProvider } from '../../src/providers/registry.js';
-import type { ChatRequest } from '../../src/providers/types.js';
+import type { ChatRequest } from '../../src/core/messages.js';
 import { anthropicWire, drop, FakeProviderServer, json, raw } from '../support/fake-provider-server.js';
 import { collect, failure, ofType, providerConfig, text, usage } from './helpers.js';
 

@@ -7,8 +7,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProvider } from '../../src/providers/registry.js';
-import type { ProviderType } from '../../src/config/types.js';
-import type { ChatRequest, ProviderEvent } from '../../src/providers/types.js';
+import type { ProviderType } from '../../src/core/config.js';
+import type { ChatRequest, ProviderEvent } from '../../src/core/messages.js';
 import { anthropicWire, FakeProviderServer, geminiWire, json, openaiWire } from '../support/fake-provider-server.js';
 import { collect, collectAll, failure, ofType, providerConfig, text, usage } from './helpers.js';
 

@@ -1,7 +1,7 @@
 /** Shared bits of the provider tests. */
-import type { ResolvedProvider } from '../../src/config/types.js';
-import { isLoomError, type LoomError } from '../../src/errors.js';
-import type { ChatRequest, Provider, ProviderEvent, StreamOptions } from '../../src/providers/types.js';
+import type { ResolvedProvider } from '../../src/core/config.js';
+import { isLoomError, type LoomError } from '../../src/core/errors.js';
+import type { ChatRequest, Provider, ProviderEvent, StreamOptions } from '../../src/core/messages.js';
 
 export function providerConfig(overrides: Partial<ResolvedProvider> & Pick<ResolvedProvider, 'type'>): ResolvedProvider {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LoomError } from '../../src/errors.js';
+import { LoomError } from '../../src/core/errors.js';
 import {
   errorContext,
   mapUnknownError,

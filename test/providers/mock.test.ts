@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockProvider, MockProvider, splitWords } from '../../src/providers/mock/index.js';
 import { parseScript } from '../../src/providers/mock/script.js';
 import { createProvider } from '../../src/providers/registry.js';
-import type { ChatRequest } from '../../src/providers/types.js';
+import type { ChatRequest } from '../../src/core/messages.js';
 import { collect, failure, ofType, providerConfig, text } from './helpers.js';
 
 let dir: string;

@@ -1,7 +1,7 @@
 /** openai-compatible: the openai code with max_tokens, a required baseUrl and a key only when configured. */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createProvider } from '../../src/providers/registry.js';
-import type { ChatRequest } from '../../src/providers/types.js';
+import type { ChatRequest } from '../../src/core/messages.js';
 import { FakeProviderServer, json, openaiWire } from '../support/fake-provider-server.js';
 import { validateChatCompletionRequest } from './openapi.js';
 import { collect, providerConfig, text } from './helpers.js';

@@ -6,7 +6,7 @@
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createProvider } from '../../src/providers/registry.js';
-import type { ChatRequest } from '../../src/providers/types.js';
+import type { ChatRequest } from '../../src/core/messages.js';
 import { drop, FakeProviderServer, hang, json, openaiWire, raw } from '../support/fake-provider-server.js';
 import { validateChatCompletionRequest } from './openapi.js';
 import { collect, collectAll, failure, hello, ofType, providerConfig, text, usage } from './helpers.js';
@@ -350,7 +350,7 @@ describe('openai: errors', () => {
   });
 
   it('aborts mid-stream, with the abort reason when it is a LoomError', async () => {
-    const { LoomError } = await import('../../src/errors.js');
+    const { LoomError } = await import('../../src/core/errors.js');
     server.enqueue(PATH, openaiWire.sse(openaiWire.chunks({ text: ['Hel'] }).slice(0, 2), 'hang'));
     const controller = new AbortController();
     const provider = await openai();

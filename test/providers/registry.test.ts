@@ -1,7 +1,7 @@
 /** The registry: one lazy loader per provider type, no SDK imported until a provider is made. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PROVIDER_TYPES } from '../../src/config/types.js';
+import { PROVIDER_TYPES } from '../../src/core/config.js';
 import { createProvider, PROVIDER_LOADERS } from '../../src/providers/registry.js';
 import { providerConfig } from './helpers.js';
 
@@ -26,7 +26,7 @@ describe('registry', () => {
     const source = readFileSync(new URL('../../src/providers/registry.ts', import.meta.url), 'utf8');
     const staticImports = [...source.matchAll(/^import\s+(type\s+)?[^;]*?from\s+'([^']+)'/gm)].map((m) => ({ typeOnly: !!m[1], from: m[2]! }));
     for (const { typeOnly, from } of staticImports) {
-      expect(typeOnly || from === '../errors.js', `static import of ${from}`).toBe(true);
+      expect(typeOnly || from === '../core/errors.js', `static import of ${from}`).toBe(true);
     }
     const dynamic = [...source.matchAll(/import\(([^)]*)\)/g)].map((m) => m[1]!);
     expect(dynamic).toHaveLength(PROVIDER_TYPES.length);

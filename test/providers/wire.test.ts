@@ -5,10 +5,10 @@
  * leaves out, for the Messages API version the installed Anthropic SDK really speaks.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderType } from '../../src/config/types.js';
+import type { ProviderType } from '../../src/core/config.js';
 import { ANTHROPIC_API_VERSION, droppedSettings } from '../../src/providers/capabilities.js';
 import { createProvider } from '../../src/providers/registry.js';
-import type { ChatRequest } from '../../src/providers/types.js';
+import type { ChatRequest } from '../../src/core/messages.js';
 import { wireBody } from '../../src/providers/wire.js';
 import { anthropicWire, FakeProviderServer, geminiWire, json, openaiWire, type FakeResponse } from '../support/fake-provider-server.js';
 import { collect, providerConfig } from './helpers.js';

@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_TOOLS } from '../../src/config/types.js';
-import { LoomError } from '../../src/errors.js';
+import { BUILTIN_TOOLS } from '../../src/core/config.js';
+import { LoomError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/tools/limits.js';
 import { call, makeSandbox, tools } from './helpers.js';
 

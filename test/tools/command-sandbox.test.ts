@@ -12,7 +12,7 @@ import { chmod, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BUILTIN_TOOLS } from '../../src/config/types.js';
+import { BUILTIN_TOOLS } from '../../src/core/config.js';
 import { chooseSandbox, sandboxKind } from '../../src/tools/command-sandbox.js';
 import { createToolSet } from '../../src/tools/index.js';
 import { noSandbox, sandboxTitle } from './command-helpers.js';

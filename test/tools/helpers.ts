@@ -3,7 +3,7 @@ import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { BUILTIN_TOOLS } from '../../src/config/types.js';
+import { BUILTIN_TOOLS } from '../../src/core/config.js';
 import { createToolSet, type ToolSet, type ToolSetOptions } from '../../src/tools/index.js';
 import { writeFiles, type FileContent } from '../support/workspace.js';
 

@@ -1,4 +1,4 @@
-import { isLoomError } from '../../errors.js';
+import { isLoomError } from '../../core/errors.js';
 import { discoverAgents, readAgent, type LoadedAgent, type LoadedProject } from '../../config/load.js';
 import { resolveSelection } from '../../config/resolve-settings.js';
 import { openProject } from '../project.js';

@@ -1,9 +1,9 @@
 import { BASE_URL_VARIABLES, BUILTIN_PROVIDERS, DEFAULTS } from '../../config/builtins.js';
-import type { ResolvedProvider } from '../../config/types.js';
+import type { ResolvedProvider } from '../../core/config.js';
 import { displayPath, loadAgent, type LoadedAgent, type LoadedProject } from '../../config/load.js';
 import { resolveProvider } from '../../config/resolve-provider.js';
 import { resolveLimits, resolveSelection } from '../../config/resolve-settings.js';
-import { isLoomError } from '../../errors.js';
+import { isLoomError } from '../../core/errors.js';
 import { REDACTED } from '../../core/secrets.js';
 import { formatTable } from '../../output/table.js';
 import type { CommandFunction } from '../context.js';

@@ -1,9 +1,9 @@
 import { discoverAgents, readAgent, type LoadedProject } from '../../config/load.js';
 import { canonicalProviderName, resolveAutoProvider, resolveProvider, unknownProviderError } from '../../config/resolve-provider.js';
 import { resolveLimits } from '../../config/resolve-settings.js';
-import type { ResolvedProvider } from '../../config/types.js';
+import type { ResolvedProvider } from '../../core/config.js';
 import { attemptTurn } from '../../engine/attempt.js';
-import { LoomError, isLoomError } from '../../errors.js';
+import { LoomError, isLoomError } from '../../core/errors.js';
 import { formatTable } from '../../output/table.js';
 import type { CommandContext, CommandFunction } from '../context.js';
 import { openProject, providerNames } from '../project.js';

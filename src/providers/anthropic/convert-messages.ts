@@ -1,7 +1,7 @@
 /** Loom's normalized request → a Messages API request body. */
 import type { ContentBlockParam, MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages/messages';
 import { transformJSONSchema } from '@anthropic-ai/sdk/lib/transform-json-schema';
-import type { ChatRequest, Message, ToolCall, ToolSpec } from '../types.js';
+import type { ChatRequest, Message, ToolCall, ToolSpec } from '../../core/messages.js';
 import { DEFAULT_MAX_TOKENS, isRecord, mergeParams } from '../shared.js';
 
 /** ToolCall.metadata key under which this provider keeps what it needs back. */

@@ -7,11 +7,11 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsNonStreaming, MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { ResolvedProvider } from '../../config/types.js';
+import type { ResolvedProvider } from '../../core/config.js';
 import { abortedError, errorContext } from '../http-error.js';
 import { httpFetch, observeHttp } from '../http-fetch.js';
 import { ExchangeLog, requireKey, sdkTimeoutMs, withoutEnv } from '../shared.js';
-import type { ChatRequest, Provider, ProviderEvent, StreamOptions } from '../types.js';
+import type { ChatRequest, Provider, ProviderEvent, StreamOptions } from '../../core/messages.js';
 import { toAnthropicBody } from './convert-messages.js';
 import { mapAnthropicError } from './map-error.js';
 import { messageEvents, streamEvents } from './stream.js';

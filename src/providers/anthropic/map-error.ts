@@ -1,6 +1,6 @@
 /** @anthropic-ai/sdk errors → LoomError (CONTRACT §10 codes). */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import { isLoomError, type LoomError } from '../../errors.js';
+import { isLoomError, type LoomError } from '../../core/errors.js';
 import {
   abortedError,
   mapUnknownError,

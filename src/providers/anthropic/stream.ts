@@ -2,7 +2,7 @@
 import type { ContentBlockParam, Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
 import { cleanMessage, incompleteStreamError, malformedError, type ErrorContext } from '../http-error.js';
 import { isRecord, newToolCallId, parseToolInput } from '../shared.js';
-import type { ProviderEvent, Refusal, ToolCall, Usage } from '../types.js';
+import type { ProviderEvent, Refusal, ToolCall, Usage } from '../../core/messages.js';
 import { METADATA_KEY } from './convert-messages.js';
 import { mapFinishReason } from './map-finish-reason.js';
 

@@ -4,7 +4,7 @@
  * against what the SDK really sends).
  */
 import type { Content, FunctionDeclaration, GenerateContentConfig, Part } from '@google/genai';
-import type { ChatRequest, Message, ToolCall, ToolSpec } from '../types.js';
+import type { ChatRequest, Message, ToolCall, ToolSpec } from '../../core/messages.js';
 import { isRecord } from '../shared.js';
 
 /** ToolCall.metadata key under which this provider keeps what it needs back. */

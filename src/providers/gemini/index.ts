@@ -7,11 +7,11 @@
  * timeout (it would cut long streams; the engine bounds silences), Loom's fetch.
  */
 import { GoogleGenAI, type GenerateContentParameters } from '@google/genai';
-import type { ResolvedProvider } from '../../config/types.js';
+import type { ResolvedProvider } from '../../core/config.js';
 import { abortedError, errorContext } from '../http-error.js';
 import { httpFetch, observeHttp } from '../http-fetch.js';
 import { ExchangeLog, requireKey } from '../shared.js';
-import type { ChatRequest, Provider, ProviderEvent, StreamOptions } from '../types.js';
+import type { ChatRequest, Provider, ProviderEvent, StreamOptions } from '../../core/messages.js';
 import { toGeminiConfig, toGeminiContents } from './convert-messages.js';
 import { mapGeminiError } from './map-error.js';
 import { responseEvents, streamEvents } from './stream.js';

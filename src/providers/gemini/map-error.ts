@@ -4,7 +4,7 @@
  * passes them here for `retry-after`; Gemini's own RetryInfo comes from the body.
  */
 import { ApiError } from '@google/genai';
-import { isLoomError, type LoomError } from '../../errors.js';
+import { isLoomError, type LoomError } from '../../core/errors.js';
 import {
   abortedError,
   incompleteStreamError,

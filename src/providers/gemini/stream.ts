@@ -2,7 +2,7 @@
 import type { GenerateContentResponse } from '@google/genai';
 import { cleanMessage, incompleteStreamError, malformedError, type ErrorContext } from '../http-error.js';
 import { isRecord, newToolCallId } from '../shared.js';
-import type { ProviderEvent, Refusal, Usage } from '../types.js';
+import type { ProviderEvent, Refusal, Usage } from '../../core/messages.js';
 import { METADATA_KEY, type GeminiCallMetadata } from './convert-messages.js';
 import { mapFinishReason } from './map-finish-reason.js';
 

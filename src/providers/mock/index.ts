@@ -5,11 +5,11 @@
  * the scripted replies (format: ./script.ts), errors included, mapped as a real provider's are.
  * Every call is recorded in `calls`, for tests.
  */
-import type { ResolvedProvider } from '../../config/types.js';
-import { LoomError } from '../../errors.js';
+import type { ResolvedProvider } from '../../core/config.js';
+import { LoomError } from '../../core/errors.js';
 import { abortedError, errorContext, networkError, statusError, timeoutError, type ErrorContext } from '../http-error.js';
 import { newToolCallId, stringifyToolInput } from '../shared.js';
-import type { ChatRequest, FinishReason, Provider, ProviderEvent, StreamOptions, ToolCall, Usage } from '../types.js';
+import type { ChatRequest, FinishReason, Provider, ProviderEvent, StreamOptions, ToolCall, Usage } from '../../core/messages.js';
 import { sampleFromSchema } from './sample-from-schema.js';
 import { loadScript, type MockReply } from './script.js';
 

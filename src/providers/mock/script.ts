@@ -33,8 +33,8 @@
  * count their name and JSON input), output tokens the words of the reply.
  */
 import { readFile } from 'node:fs/promises';
-import { LoomError } from '../../errors.js';
-import type { FinishReason, Usage } from '../types.js';
+import { LoomError } from '../../core/errors.js';
+import type { FinishReason, Usage } from '../../core/messages.js';
 import { isRecord } from '../shared.js';
 
 export interface MockToolCall {

@@ -4,9 +4,9 @@
  * differences: it sends `max_tokens`, which those servers understand; it needs a baseUrl; and it
  * sends a key only when its entry names one (no Authorization header otherwise).
  */
-import type { ResolvedProvider } from '../../config/types.js';
+import type { ResolvedProvider } from '../../core/config.js';
 import { createChatCompletionsProvider } from '../openai/index.js';
-import type { Provider } from '../types.js';
+import type { Provider } from '../../core/messages.js';
 
 export function createProvider(config: ResolvedProvider): Provider {
   return createChatCompletionsProvider(config, 'openai-compatible');

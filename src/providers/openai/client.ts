@@ -4,8 +4,8 @@
  * OPENAI_WEBHOOK_SECRET, OPENAI_CUSTOM_HEADERS, OPENAI_LOG); no SDK retries; Loom's fetch.
  */
 import OpenAI from 'openai';
-import type { ResolvedProvider } from '../../config/types.js';
-import { LoomError } from '../../errors.js';
+import type { ResolvedProvider } from '../../core/config.js';
+import { LoomError } from '../../core/errors.js';
 import { httpFetch } from '../http-fetch.js';
 import { requireKey, sdkTimeoutMs, withoutEnv } from '../shared.js';
 

@@ -4,7 +4,7 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from 'openai/resources/chat/completions/completions';
-import type { ChatRequest, Message, ToolSpec } from '../types.js';
+import type { ChatRequest, Message, ToolSpec } from '../../core/messages.js';
 import { mergeParams, stringifyToolInput } from '../shared.js';
 import { isStrictCompatible } from './strict-schema.js';
 

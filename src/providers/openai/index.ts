@@ -4,11 +4,11 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions/completions';
-import type { ResolvedProvider } from '../../config/types.js';
+import type { ResolvedProvider } from '../../core/config.js';
 import { abortedError, errorContext } from '../http-error.js';
 import { observeHttp } from '../http-fetch.js';
 import { ExchangeLog } from '../shared.js';
-import type { ChatRequest, Provider, ProviderEvent, StreamOptions } from '../types.js';
+import type { ChatRequest, Provider, ProviderEvent, StreamOptions } from '../../core/messages.js';
 import { createOpenAIClient, type ChatCompletionsVariant } from './client.js';
 import { MAX_TOKENS_FIELD, toOpenAIBody } from './convert-messages.js';
 import { mapOpenAIError } from './map-error.js';

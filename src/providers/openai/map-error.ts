@@ -1,7 +1,7 @@
 /** openai SDK errors → LoomError (CONTRACT §10 codes). Shared by openai and openai-compatible. */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { LoomError } from '../../errors.js';
-import { isLoomError } from '../../errors.js';
+import type { LoomError } from '../../core/errors.js';
+import { isLoomError } from '../../core/errors.js';
 import {
   abortedError,
   mapUnknownError,

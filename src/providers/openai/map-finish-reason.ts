@@ -1,4 +1,4 @@
-import type { FinishReason } from '../types.js';
+import type { FinishReason } from '../../core/messages.js';
 
 /** Chat Completions `finish_reason` → Loom's. */
 export function mapFinishReason(raw: string | null | undefined): FinishReason {

@@ -2,7 +2,7 @@
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions/completions';
 import { cleanMessage, incompleteStreamError, malformedError, type ErrorContext } from '../http-error.js';
 import { isRecord, newToolCallId, parseToolInput } from '../shared.js';
-import type { ProviderEvent, Usage } from '../types.js';
+import type { ProviderEvent, Usage } from '../../core/messages.js';
 import { mapFinishReason } from './map-finish-reason.js';
 
 const count = (value: unknown): number => (typeof value === 'number' ? value : 0);

@@ -1,4 +1,4 @@
-import type { BuiltinToolName } from '../../config/types.js';
+import type { BuiltinToolName } from '../../core/config.js';
 import type { Sandbox } from '../command-sandbox.js';
 import type { AnyTool } from '../define-tool.js';
 import type { ProcessRun } from '../processes.js';

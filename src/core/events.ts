@@ -1,5 +1,5 @@
-import type { ErrorCode } from '../errors.js';
-import type { Usage } from '../providers/types.js';
+import type { ErrorCode } from './errors.js';
+import type { Usage } from './messages.js';
 
 /** Token counts as runs report them: all four counters, always (CONTRACT §18, §19). */
 export type FullUsage = Required<Usage>;

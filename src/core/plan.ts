@@ -1,5 +1,5 @@
-import type { McpServerConfig, ResolvedProvider, RetryConfig, SandboxConfig } from '../config/types.js';
-import type { ChatRequest } from '../providers/types.js';
+import type { McpServerConfig, ResolvedProvider, RetryConfig, SandboxConfig } from './config.js';
+import type { ChatRequest } from './messages.js';
 
 /** One provider of the chain, with the model and limits it runs with. */
 export interface PlannedProvider {
