@@ -12,6 +12,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Ajv2020, Options } from 'ajv/dist/2020.js';
+import { OUTPUT_SCHEMA_AJV_OPTIONS } from '../core/output-schema.js';
 import { didYouMean } from './did-you-mean.js';
 import { validateJsonSchema } from './generated/json-schema-validator.js';
 import { appendPointer, valueAt } from './json-pointer.js';
@@ -19,20 +20,9 @@ import type { JsonSource } from './json-source.js';
 import { compareProblems, problemAt, type Problem } from './problems.js';
 import { describeSchemaErrors, type SchemaIssue } from './schema-errors.js';
 
-/**
- * The ajv options a schema must compile under, with ajv-formats' `fullFormats` as `formats`.
- * Whatever validates answers at run time should use the same (plus `allErrors` as it likes), or a
- * schema passed here could still fail there. Unknown keywords and formats are errors (ajv's
- * default); the stricter checks that reject valid schemas (`required` naming a property that
- * `properties` does not list, missing `type`s) are off — not `strict: true`, which turns them on.
- */
-export const OUTPUT_SCHEMA_AJV_OPTIONS = {
-  strictSchema: true,
-  strictNumbers: true,
-  strictTypes: false,
-  strictTuples: false,
-  strictRequired: false,
-} as const satisfies Options;
+// The ajv options a schema must compile under are shared with the run (core/output-schema.ts),
+// with ajv-formats' `fullFormats` as `formats`.
+export { OUTPUT_SCHEMA_AJV_OPTIONS };
 
 /** Messages (`/properties/a/type: must be one of: …`) for each way `schema` is not usable; `[]` when it is. */
 export function checkJsonSchema(schema: unknown): string[] {

@@ -31,6 +31,3 @@ export function checkSchema(source: JsonSource, kind: ConfigKind, options: Check
     .map(({ pointer, part, message, hint }) => problemAt(source, at + pointer, message, { part, hint }))
     .sort(compareProblems);
 }
-
-// Kept here too, where callers of the config checks look for it; see json-schema-check.ts.
-export { checkJsonSchema, checkOutputSchema } from './json-schema-check.js';

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { OUTPUT_SCHEMA_AJV_OPTIONS } from '../config/json-schema-check.js';
+import { OUTPUT_SCHEMA_AJV_OPTIONS } from '../core/output-schema.js';
 
 export type OutputCheck = { ok: true; value: unknown } | { ok: false; errors: string[] };
 

@@ -4,15 +4,13 @@
  * is a `config validate` warning and one warning per run (none under --quiet); `--verbose` prints
  * one line per HTTP request and never a header, a body or a key.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LOOM_BIN, runLoom } from '../support/cli.js';
+import { runLoom } from '../support/cli.js';
 import { anthropicWire, FakeProviderServer, geminiWire, openaiWire, type FakeResponse } from '../support/fake-provider-server.js';
 import { agentWorkspace } from './agent-helpers.js';
 import { ANTHROPIC_PATH, geminiStream, KEYS, loom, OPENAI_PATH, workspace } from './run-helpers.js';
+import { loadedBundleFiles } from '../support/loaded-modules.js';
 
 let server: FakeProviderServer;
 beforeAll(async () => {
@@ -73,29 +71,11 @@ describe('--dry-run shows the wire body', () => {
 
   it('loads no SDK: no module it loads holds an SDK client', async () => {
     const cwd = await workspace(server, {}, { 'schema.json': { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] } });
-    const dir = await mkdtemp(join(tmpdir(), 'loom-loaded-'));
-    try {
-      const hooks = join(dir, 'hooks.mjs');
-      const log = join(dir, 'loaded.txt');
-      await writeFile(hooks, `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }\n`);
-      await writeFile(log, '');
-      const register = `data:text/javascript,import{register}from"node:module";register(${JSON.stringify(new URL(`file://${hooks}`).href)})`;
-      for (const provider of ['oai', 'claude', 'gem']) {
-        const code = await new Promise<number | null>((resolve) => {
-          const child = spawn(process.execPath, ['--import', register, LOOM_BIN, 'ask', '--dry-run', '-p', provider, '--schema', 'schema.json', 'hi'], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd }, stdio: 'ignore' });
-          child.on('close', resolve);
-        });
-        expect(code).toBe(0);
-      }
-      const files = (await readFile(log, 'utf8')).split('\n').filter((url) => url.startsWith('file:') && url.includes('/dist/'));
-      expect(files.some((url) => url.includes('wire'))).toBe(true);
-      for (const url of files) {
-        const source = await readFile(new URL(url), 'utf8');
-        // The three SDK clients' own constants: none may be loaded by a dry run.
-        for (const marker of ['anthropic-version', 'https://api.openai.com/v1', 'generativelanguage.googleapis.com']) expect(source.includes(marker), `${url} holds ${marker}`).toBe(false);
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    const files = await loadedBundleFiles(cwd, ['oai', 'claude', 'gem'].map((provider) => ['ask', '--dry-run', '-p', provider, '--schema', 'schema.json', 'hi']));
+    expect(files.some((file) => file.url.includes('wire'))).toBe(true);
+    for (const { url, source } of files) {
+      // The three SDK clients' own constants: none may be loaded by a dry run.
+      for (const marker of ['anthropic-version', 'https://api.openai.com/v1', 'generativelanguage.googleapis.com']) expect(source.includes(marker), `${url} holds ${marker}`).toBe(false);
     }
   }, 30_000);
 });
@@ -160,4 +140,19 @@ describe('--verbose', () => {
     const plain = await loom(['ask', '-p', 'oai', 'hi'], cwd);
     expect(plain).toMatchObject({ code: 0, stderr: '' });
   });
+});
+
+describe('what a run loads', () => {
+  it('ask and run never load the meta-schema validator (only config validate checks schemas)', async () => {
+    const cwd = await workspace(server, {}, {
+      'agents/structured/config.json': { provider: 'mock', prompt: 'x', output: { schema: { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] } } },
+      'schema.json': { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] },
+    });
+    const files = await loadedBundleFiles(cwd, [['ask', '-p', 'mock', 'hi'], ['ask', '-p', 'mock', '--schema', 'schema.json', 'hi'], ['run', 'structured', 'go']]);
+    expect(files.length).toBeGreaterThan(3);
+    // Each bundle file's source map names the sources it was built from.
+    const sources = (await Promise.all(files.map(async ({ url }) => JSON.parse(await readFile(new URL(`${url}.map`), 'utf8')).sources as string[]))).flat();
+    expect(sources.some((source) => source.includes('src/config/load.ts'))).toBe(true);
+    expect(sources.filter((source) => source.includes('generated/json-schema-validator'))).toEqual([]);
+  }, 30_000);
 });
