@@ -71,3 +71,10 @@ export class LoomError extends Error {
 
 export const isLoomError = (error: unknown): error is LoomError =>
   typeof error === 'object' && error !== null && (error as { [LOOM_ERROR]?: unknown })[LOOM_ERROR] === true;
+
+/** A LoomError as is; anything else is a fault Loom did not foresee: `internal`, with the cause kept. */
+export function toLoomError(error: unknown, provider?: string): LoomError {
+  if (isLoomError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new LoomError('internal', message, { ...(provider ? { provider } : {}), cause: error });
+}

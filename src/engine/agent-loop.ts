@@ -1,31 +1,13 @@
 import { LoomError } from '../core/errors.js';
-import { costUsd, priceFor, roundUsd } from '../providers/pricing.js';
 import type { Message, Refusal, ToolCall } from '../core/messages.js';
+import type { PlannedProvider } from '../core/plan.js';
 import type { ToolSet } from '../tools/index.js';
 import { Budget } from './budget.js';
-import type { FullUsage, ToolCallSummary } from '../core/events.js';
+import type { ProviderChain } from './fallback.js';
 import type { EngineEvent } from './run.js';
-import type { PlannedProvider, RunPlan } from '../core/plan.js';
+import { priceOf, type RunState } from './run-state.js';
 import { OutputValidator, repairPrompt } from './structured-output.js';
 import { runToolTurn } from './tool-turn.js';
-import type { TurnRunner } from './turn.js';
-
-/** What the run has produced so far: the result on success, the partial result on failure. */
-export interface LoopProgress {
-  /** The text of the latest turn: the answer, once the run ends with one. */
-  text: string;
-  /** The last non-empty assistant text: on failure, what the model last said (a tool-call turn may say nothing). */
-  lastText: string;
-  output: unknown;
-  /** The sum over turns; null while no turn has reported usage (unknown, not zero). */
-  usage: FullUsage | null;
-  /** null once any turn's cost is unknown. */
-  costUsd: number | null;
-  steps: number;
-  toolCalls: ToolCallSummary[];
-  /** The provider that answered the latest turn. */
-  step?: PlannedProvider;
-}
 
 /** What the loop decides after each model turn (DESIGN principle 4). */
 type NextStep = { kind: 'final'; output: unknown } | { kind: 'run-again'; messages: Message[] };
@@ -35,43 +17,33 @@ type NextStep = { kind: 'final'; output: unknown } | { kind: 'run-again'; messag
  * `maxSteps`. Structured output gets one repair turn; a budget stops the run before a turn that
  * would pass it or right after one that did.
  */
-export async function runAgentLoop(
-  plan: RunPlan,
-  turns: TurnRunner,
-  tools: ToolSet | undefined,
-  emit: (event: EngineEvent) => void,
-  progress: LoopProgress,
-  signal?: AbortSignal,
-): Promise<void> {
+export async function runAgentLoop(state: RunState, chain: ProviderChain, tools: ToolSet | undefined, emit: (event: EngineEvent) => void, signal?: AbortSignal): Promise<void> {
+  const { plan } = state;
   const budget = new Budget(plan.maxCost);
   const validator = plan.request.responseSchema ? await OutputValidator.create(plan.request.responseSchema) : undefined;
   let messages = [...plan.request.messages];
   let repaired = false;
 
   for (;;) {
-    if (progress.steps >= plan.maxSteps) {
+    if (state.steps >= plan.maxSteps) {
       throw new LoomError('max_steps', `the agent took ${plan.maxSteps} model turns without a final answer`, {
         hint: 'raise --max-steps or "maxSteps" in the agent config',
       });
     }
-    budget.beforeTurn(price(turns.current), plan.request.system, messages, [tools?.specs, plan.request.responseSchema]);
+    budget.beforeTurn(priceOf(chain.current), plan.request.system, messages, [tools?.specs, plan.request.responseSchema]);
     // Structured output is printed once it is valid, so its text never streams to the user.
-    const { output, step } = await turns.turn(messages, tools?.specs, validator === undefined);
-    progress.steps++;
-    progress.step = step;
-    progress.text = output.text;
-    if (output.text !== '') progress.lastText = output.text;
-    addUsage(progress, step, output.usage);
+    const { output, step } = await chain.turn(messages, tools?.specs, validator === undefined);
+    state.addTurn(step, output.text, output.usage);
     // A refusal is the turn's answer, not a fault: its usage counts, and no retry or fallback follows.
     if (output.refusal) throw refusedError(step, output.refusal);
-    budget.afterTurn(price(step), output.usage, output.text.length + (output.toolCalls.length > 0 ? JSON.stringify(output.toolCalls).length : 0));
+    budget.afterTurn(priceOf(step), output.usage, output.text.length + (output.toolCalls.length > 0 ? JSON.stringify(output.toolCalls).length : 0));
 
     const next: NextStep =
       output.toolCalls.length > 0 && tools
-        ? { kind: 'run-again', messages: [...messages, { role: 'assistant', content: output.text, toolCalls: output.toolCalls }, ...(await runTools(output.toolCalls, tools, emit, progress, signal))] }
+        ? { kind: 'run-again', messages: [...messages, { role: 'assistant', content: output.text, toolCalls: output.toolCalls }, ...(await runTools(output.toolCalls, tools, emit, state, signal))] }
         : checkOutput(output.text);
     if (next.kind === 'final') {
-      progress.output = next.output;
+      state.output = next.output;
       return;
     }
     messages = next.messages;
@@ -81,7 +53,7 @@ export async function runAgentLoop(
     if (!validator) return { kind: 'final', output: null };
     const check = validator.check(text);
     if (check.ok) return { kind: 'final', output: check.value };
-    if (repaired || progress.steps >= plan.maxSteps) {
+    if (repaired || state.steps >= plan.maxSteps) {
       const why = repaired ? 'after one repair turn' : `and maxSteps (${plan.maxSteps}) leaves no turn to repair it`;
       throw new LoomError('output_invalid', `the answer does not match the output schema ${why}: ${check.errors.join('; ')}`, {
         hint: 'loosen the schema, or make the prompt say what to return',
@@ -97,7 +69,7 @@ export async function runAgentLoop(
  * model, failures included. `tool_result` events come as calls finish; `toolCalls` and the
  * messages keep the model's order.
  */
-async function runTools(calls: ToolCall[], tools: ToolSet, emit: (event: EngineEvent) => void, progress: LoopProgress, signal?: AbortSignal): Promise<Message[]> {
+async function runTools(calls: ToolCall[], tools: ToolSet, emit: (event: EngineEvent) => void, state: RunState, signal?: AbortSignal): Promise<Message[]> {
   const results = await runToolTurn(
     calls,
     tools,
@@ -109,13 +81,9 @@ async function runTools(calls: ToolCall[], tools: ToolSet, emit: (event: EngineE
   );
   return calls.map((call, index): Message => {
     const result = results[index]!;
-    progress.toolCalls.push({ name: call.name, ok: result.ok });
+    state.toolCalls.push({ name: call.name, ok: result.ok });
     return { role: 'tool', toolCallId: call.id, toolName: call.name, content: result.output, ...(result.ok ? {} : { isError: true }) };
   });
-}
-
-function price(step: PlannedProvider) {
-  return priceFor(step.provider.type, step.model, step.provider.pricing, step.provider.name);
 }
 
 /** CONTRACT §10: a refusal fails the run with `refused` (exit 1), the provider's reason and words in the message. */
@@ -124,20 +92,4 @@ function refusedError(step: PlannedProvider, refusal: Refusal): LoomError {
     provider: step.provider.name,
     hint: 'the provider declined this request; rephrase it, or try another model with -p/-m',
   });
-}
-
-function addUsage(progress: LoopProgress, step: PlannedProvider, usage: FullUsage | null): void {
-  if (!usage) {
-    progress.costUsd = null; // unknown, never 0
-    return;
-  }
-  const sum = progress.usage ?? { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0 };
-  progress.usage = {
-    inputTokens: sum.inputTokens + usage.inputTokens,
-    outputTokens: sum.outputTokens + usage.outputTokens,
-    cachedInputTokens: sum.cachedInputTokens + usage.cachedInputTokens,
-    cacheWriteTokens: sum.cacheWriteTokens + usage.cacheWriteTokens,
-  };
-  const cost = costUsd(usage, price(step));
-  progress.costUsd = progress.costUsd === null || cost === null ? null : roundUsd(progress.costUsd + cost);
 }

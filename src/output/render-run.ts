@@ -1,20 +1,13 @@
-import { EXIT_CODES } from '../core/errors.js';
-import type { EngineEvent } from '../engine/run.js';
-import type { RunErrorInfo, RunResult } from '../core/events.js';
-import { formatSeconds } from '../engine/attempt.js';
-import type { Io } from './io.js';
+import type { RunResult } from '../core/events.js';
 import type { KnownSecrets } from '../core/secrets.js';
+import { formatSeconds } from '../engine/attempt.js';
+import type { EngineEvent } from '../engine/run.js';
+import type { Io } from './io.js';
 import { startSpinner, type Spinner } from './spinner.js';
 import { summaryLine } from './summary.js';
 import { visible } from './visible.js';
 
 export type OutputMode = 'text' | 'json' | 'jsonl';
-
-export interface RunOutcome {
-  exitCode: number;
-  result?: RunResult;
-  failure?: RunErrorInfo & { partial: Partial<RunResult> };
-}
 
 const RETRY_REASONS: Record<string, string> = {
   rate_limited: 'rate limited',
@@ -23,56 +16,75 @@ const RETRY_REASONS: Record<string, string> = {
   network: 'network error',
 };
 
-/**
- * Shows a run as it goes, in one of three modes: text (the answer streams to stdout, notices and
- * the spinner to stderr), `--json` (one document at the end) or `--jsonl` (the events themselves).
- */
 export interface RenderOptions {
   /** The run has an output schema: text mode prints the validated JSON, pretty, not the stream. */
   structured?: boolean;
-  /** Told the spinner once it runs, so an approval prompt can pause it; may hand back a wrapper to use instead. */
-  onSpinner?: (spinner: Spinner) => Spinner | void;
+  /** Wraps the spinner once it runs, so an approval prompt can hold it still while it asks. */
+  wrapSpinner?: (spinner: Spinner) => Spinner;
 }
 
-export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode: OutputMode, env: Readonly<Record<string, string | undefined>>, options: RenderOptions = {}): Promise<RunOutcome> {
-  const started = mode === 'text' ? await startSpinner(io, 'waiting for the model…', { json: false, env }) : await startSpinner(io, '', { json: true, env });
-  const spinner = options.onSpinner?.(started) ?? started;
-  let endsWithNewline = true;
-  let wroteText = false;
-  const line = (event: unknown) => io.jsonLine(event);
-  const streamed = new StreamRedactor(io.secrets);
-  /** Streamed text as it becomes safe to show: on stdout (text) or as a delta event (--jsonl). */
-  const showText = (text: string) => {
-    if (!text) return;
-    if (mode === 'jsonl') line({ type: 'delta', text });
-    else if (mode === 'text' && !options.structured) {
-      spinner.stop();
-      io.answer(text);
-      wroteText = true;
-      endsWithNewline = text.endsWith('\n');
-    }
-  };
+/**
+ * Shows a run as its events come, in one of three modes: text (the answer streams to stdout,
+ * notices and the spinner to stderr), `--json` (one document at the end) or `--jsonl` (the events
+ * themselves, one per line). It only shows: what the run comes to is the engine's.
+ */
+export class RunRenderer {
+  private endsWithNewline = true;
+  private wroteText = false;
+  private readonly streamed: StreamRedactor;
 
-  for await (const event of events) {
+  private constructor(
+    private readonly io: Io,
+    private readonly mode: OutputMode,
+    readonly spinner: Spinner,
+    private readonly options: RenderOptions,
+  ) {
+    this.streamed = new StreamRedactor(io.secrets);
+  }
+
+  static async start(io: Io, mode: OutputMode, env: Readonly<Record<string, string | undefined>>, options: RenderOptions = {}): Promise<RunRenderer> {
+    const started = mode === 'text' ? await startSpinner(io, 'waiting for the model…', { json: false, env }) : await startSpinner(io, '', { json: true, env });
+    return new RunRenderer(io, mode, options.wrapSpinner?.(started) ?? started, options);
+  }
+
+  /** Streamed text as it becomes safe to show: on stdout (text) or as a delta event (--jsonl). */
+  private showText(text: string): void {
+    if (!text) return;
+    if (this.mode === 'jsonl') this.io.jsonLine({ type: 'delta', text });
+    else if (this.mode === 'text' && !this.options.structured) {
+      this.spinner.stop();
+      this.io.answer(text);
+      this.wroteText = true;
+      this.endsWithNewline = text.endsWith('\n');
+    }
+  }
+
+  /** The event as a --jsonl line (only in that mode). */
+  private line(event: unknown): void {
+    if (this.mode === 'jsonl') this.io.jsonLine(event);
+  }
+
+  readonly handle = (event: EngineEvent): void => {
+    const { io, mode, spinner } = this;
     // Text held back because it might begin a key goes out before anything else happens.
-    if (event.type !== 'delta') showText(streamed.flush());
+    if (event.type !== 'delta') this.showText(this.streamed.flush());
     switch (event.type) {
       case 'start':
         spinner.text(`waiting for ${event.provider} (${event.model})…`);
-        if (mode === 'jsonl') line(event);
+        this.line(event);
         break;
       case 'delta':
-        if (mode !== 'json') showText(streamed.push(event.text));
+        if (mode !== 'json') this.showText(this.streamed.push(event.text));
         break;
       case 'retry': {
-        if (mode === 'jsonl') line(event);
+        this.line(event);
         const reason = RETRY_REASONS[event.code] ?? event.code;
         const status = event.status ? ` (${event.status})` : '';
         io.notice(`${event.provider}: ${reason}${status}, retrying in ${formatSeconds(event.delayMs)} (${event.attempt}/${event.maxAttempts})`);
         break;
       }
       case 'fallback':
-        if (mode === 'jsonl') line(event);
+        this.line(event);
         io.notice(`${event.from} failed (${event.code}); falling back to ${event.to}`);
         spinner.text(`waiting for ${event.to}…`);
         break;
@@ -87,52 +99,60 @@ export async function renderRun(events: AsyncIterable<EngineEvent>, io: Io, mode
         if (io.verbose) io.err(`${io.color.err.dim(`loom: ${visible(`${event.provider} ${event.method} ${event.path} ${event.status ?? 'no response'} ${event.durationMs}ms attempt ${event.attempt}${event.requestId ? ` request-id ${event.requestId}` : ''}`)}`)}\n`);
         break;
       case 'tool_call':
-        if (mode === 'jsonl') line(event);
+        this.line(event);
         // The model's words before a tool call end their line; the spinner names the tool.
-        if (mode === 'text' && wroteText && !endsWithNewline) {
+        if (mode === 'text' && this.wroteText && !this.endsWithNewline) {
           io.out('\n');
-          endsWithNewline = true;
+          this.endsWithNewline = true;
         }
         io.notice(`${event.name} ${describeInput(io.secrets.redactValue(event.input))}`);
         spinner.resume(`running ${visible(event.name)}…`);
         break;
       case 'tool_result':
-        if (mode === 'jsonl') line(event);
+        this.line(event);
         if (!event.ok) io.notice(`${event.name} failed: ${event.output.split('\n')[0] ?? ''}`);
         spinner.text('waiting for the model…');
         break;
       case 'usage':
-        if (mode === 'jsonl') line(event);
+        this.line(event);
         break;
       case 'done': {
         spinner.stop();
         const { type: _type, ...result } = event;
-        if (mode === 'jsonl') line(event);
+        if (mode === 'jsonl') this.line(event);
         else if (mode === 'json') io.json({ ok: true, ...result });
-        else if (options.structured && result.output !== null) {
-          io.json(result.output);
-          if (io.stderrIsTTY && !io.quiet) io.err(`${io.color.err.dim(summaryLine(result))}\n`);
-        } else {
-          if (!wroteText && result.text) io.answer(result.text);
-          if ((wroteText || result.text) && !(wroteText ? endsWithNewline : result.text.endsWith('\n'))) io.out('\n');
-          if (io.stderrIsTTY && !io.quiet) io.err(`${io.color.err.dim(summaryLine(result))}\n`);
-        }
-        return { exitCode: 0, result };
+        else this.showResult(result);
+        break;
       }
       case 'error': {
         spinner.stop();
         const { type: _type, error, ...partial } = event;
         const { hint, ...errorInfo } = error;
-        if (mode === 'text' && wroteText && !endsWithNewline) io.out('\n');
-        if (mode === 'jsonl') line({ type: 'error', error: errorInfo });
+        if (mode === 'text' && this.wroteText && !this.endsWithNewline) io.out('\n');
+        this.line({ type: 'error', error: errorInfo });
         if (mode === 'json') io.json({ ok: false, error: errorInfo, ...partial });
         io.error(error.message, hint);
-        return { exitCode: EXIT_CODES[error.code], failure: { ...error, partial } };
+        break;
       }
     }
+  };
+
+  /** Text mode, at the end: the answer (unless it streamed), then the summary line on a terminal. */
+  private showResult(result: RunResult): void {
+    const { io } = this;
+    if (this.options.structured && result.output !== null) {
+      io.json(result.output);
+    } else {
+      if (!this.wroteText && result.text) io.answer(result.text);
+      if ((this.wroteText || result.text) && !(this.wroteText ? this.endsWithNewline : result.text.endsWith('\n'))) io.out('\n');
+    }
+    if (io.stderrIsTTY && !io.quiet) io.err(`${io.color.err.dim(summaryLine(result))}\n`);
   }
-  spinner.stop();
-  throw new Error('the run ended without a result');
+
+  /** Stops the spinner, whatever happened. */
+  close(): void {
+    this.spinner.stop();
+  }
 }
 
 /** A tool call's arguments on one short line, for the notice on stderr (redacted before it is cut). */

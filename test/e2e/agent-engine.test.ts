@@ -41,7 +41,7 @@ async function run(p: RunPlan, scripts: Record<string, MockReply[]>, tools: Tool
   const providers: Record<string, MockProvider> = {};
   const createProvider = async (c: ResolvedProvider): Promise<Provider> => (providers[c.name] = createMockProvider(c, scripts[c.name] ?? []));
   const events: EngineEvent[] = [];
-  for await (const event of runPlan(p, { streamsToUser: true, createProvider, sleep: async () => {}, tools, ...options })) events.push(event);
+  for await (const event of runPlan(p, { textReachesUser: true, createProvider, sleep: async () => {}, tools, ...options })) events.push(event);
   return { events, providers, last: events.at(-1)! };
 }
 

@@ -11,7 +11,7 @@ const step: PlannedProvider = { provider, model: 'm', retry: { retries: 0, minDe
 async function run(replies: MockReply[], overrides: Partial<RunPlan>): Promise<EngineEvent[]> {
   const plan: RunPlan = { agent: null, chain: [step], request: { messages: [{ role: 'user', content: 'go' }] }, stream: true, maxSteps: 10, maxCost: null, input: 'go', log: true, tools: null, ...overrides };
   const events: EngineEvent[] = [];
-  for await (const event of runPlan(plan, { streamsToUser: true, createProvider: async () => createMockProvider(provider, replies) })) events.push(event);
+  for await (const event of runPlan(plan, { textReachesUser: true, createProvider: async () => createMockProvider(provider, replies) })) events.push(event);
   return events;
 }
 

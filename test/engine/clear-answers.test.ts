@@ -36,7 +36,7 @@ function scripted(name: string, turns: (ProviderEvent[] | Error)[]): Provider & 
 async function run(p: RunPlan, providers: Record<string, Provider>): Promise<EngineEvent[]> {
   const events: EngineEvent[] = [];
   const createProvider = async (c: ResolvedProvider) => providers[c.name] ?? createMockProvider(c, []);
-  for await (const event of runPlan(p, { streamsToUser: true, createProvider, sleep: async () => {}, random: () => 0.5 })) events.push(event);
+  for await (const event of runPlan(p, { textReachesUser: true, createProvider, sleep: async () => {}, random: () => 0.5 })) events.push(event);
   return events;
 }
 

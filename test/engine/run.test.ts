@@ -44,7 +44,7 @@ async function run(p: RunPlan, scripts: Record<string, MockReply[]>, options: Pa
     harness.sleeps.push(ms);
     if (signal?.aborted) throw signal.reason;
   };
-  for await (const event of runPlan(p, { streamsToUser: true, createProvider, sleep, random: () => 0.5, ...options })) harness.events.push(event);
+  for await (const event of runPlan(p, { textReachesUser: true, createProvider, sleep, random: () => 0.5, ...options })) harness.events.push(event);
   return harness;
 }
 
@@ -183,7 +183,7 @@ describe('runPlan: fallback', () => {
       return createMockProvider(config, [{ text: 'b answers' }]);
     };
     const events: EngineEvent[] = [];
-    for await (const event of runPlan(plan([step('a'), step('b')]), { streamsToUser: true, createProvider, sleep: async () => {} })) events.push(event);
+    for await (const event of runPlan(plan([step('a'), step('b')]), { textReachesUser: true, createProvider, sleep: async () => {} })) events.push(event);
     expect(last(events)).toMatchObject({ type: 'done', provider: 'b', fallbackFrom: ['a'] });
   });
 });
@@ -198,7 +198,7 @@ describe('runPlan: broken streams', () => {
   });
 
   it('when nothing reaches the user (--json), the same break is retried and the answer is whole', async () => {
-    const { events, providers } = await run(plan([step('a')]), { a: [{ text: 'Half an', error: { code: 'network' } }, { text: 'Half an answer' }] }, { streamsToUser: false });
+    const { events, providers } = await run(plan([step('a')]), { a: [{ text: 'Half an', error: { code: 'network' } }, { text: 'Half an answer' }] }, { textReachesUser: false });
     expect(providers.a!.calls).toHaveLength(2);
     expect(last(events)).toMatchObject({ type: 'done', text: 'Half an answer', attempts: 2 });
   });
@@ -259,7 +259,7 @@ describe('runPlan: the run signal', () => {
     for (let i = 0; i < 3; i++) {
       const events: EngineEvent[] = [];
       // The real sleep: no injected one.
-      for await (const event of runPlan(plan([step('a')]), { streamsToUser: true, createProvider, signal: controller.signal })) events.push(event);
+      for await (const event of runPlan(plan([step('a')]), { textReachesUser: true, createProvider, signal: controller.signal })) events.push(event);
       expect(last(events)).toMatchObject({ type: 'done', attempts: 3 });
     }
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
@@ -278,7 +278,7 @@ describe('runPlan: usage and cost', () => {
     };
     const events: EngineEvent[] = [];
     const priced = step('bare', { provider: providerConfig('bare', { type: 'openai-compatible', pricing: { 'bare-model': { input: 1, output: 1 } } }) });
-    for await (const event of runPlan(plan([priced]), { streamsToUser: true, createProvider: async () => provider })) events.push(event);
+    for await (const event of runPlan(plan([priced]), { textReachesUser: true, createProvider: async () => provider })) events.push(event);
     expect(types(events)).toEqual(['start', 'delta', 'done']);
     expect(last(events)).toMatchObject({ type: 'done', usage: null, costUsd: null });
   });
@@ -300,7 +300,7 @@ describe('runPlan: usage and cost', () => {
     };
     const priced = step('liar', { provider: providerConfig('liar', { type: 'openai-compatible', pricing: { 'liar-model': { input: 1, output: 1 } } }) });
     const events: EngineEvent[] = [];
-    for await (const event of runPlan(plan([priced]), { streamsToUser: true, createProvider: async () => provider })) events.push(event);
+    for await (const event of runPlan(plan([priced]), { textReachesUser: true, createProvider: async () => provider })) events.push(event);
     expect(types(events)).toEqual(['start', 'delta', 'done']);
     expect(last(events)).toMatchObject({ type: 'done', usage: null, costUsd: null });
   });

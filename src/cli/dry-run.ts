@@ -1,0 +1,44 @@
+import type { RunPlan } from '../core/plan.js';
+import type { DryRunWire } from '../engine/dry-run-wire.js';
+import { droppedSettingsWarning } from '../engine/run.js';
+import { displayUrl } from '../output/display-url.js';
+import { sandboxKind } from '../tools/command-sandbox.js';
+import type { CommandContext } from './context.js';
+
+/**
+ * `--dry-run` (CONTRACT §10): the provider chain that would be tried and the request itself,
+ * normalized and as the first provider's wire body — what would be sent, and to whom. No key is
+ * needed, no SDK is loaded, nothing is sent; keys are redacted on output anyway.
+ */
+export async function printDryRun(ctx: CommandContext, plan: RunPlan): Promise<number> {
+  const dropped = plan.chain[0] && droppedSettingsWarning(plan, plan.chain[0]);
+  if (dropped) ctx.io.warn(dropped);
+  const { dryRunWire } = await import('../engine/dry-run-wire.js');
+  ctx.io.json(dryRunView(plan, ctx.env, await dryRunWire(plan)));
+  return 0;
+}
+
+function dryRunView(plan: RunPlan, env: NodeJS.ProcessEnv, wire: DryRunWire) {
+  return {
+    agent: plan.agent,
+    providers: plan.chain.map((step) => ({
+      name: step.provider.name,
+      type: step.provider.type,
+      model: step.model,
+      baseUrl: displayUrl(step.provider.baseUrl) ?? null,
+      keySet: step.provider.apiKey !== undefined,
+      keySource: step.provider.keySource,
+      retry: step.retry,
+      timeoutMs: step.timeoutMs,
+      ...(step.params ? { params: step.params } : {}),
+      ...(step.unusable ? { skipped: step.unusable } : {}),
+    })),
+    request: { model: plan.chain[0]?.model, ...plan.request, stream: plan.stream },
+    ...wire,
+    maxSteps: plan.maxSteps,
+    maxCost: plan.maxCost,
+    tools: plan.tools,
+    // How run_command would run: in bubblewrap, or unsandboxed (off, unavailable, or no run_command).
+    sandbox: sandboxKind(plan.tools, env),
+  };
+}

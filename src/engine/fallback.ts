@@ -1,0 +1,106 @@
+/**
+ * The provider chain of a run (CONTRACT §6 fallback): each model turn goes to the current entry,
+ * with its retries; when it fails with an error that may fall back, the next usable entry is
+ * tried, with a notice. The position is kept between turns: once a run has fallen back, it stays
+ * there. Providers are created on first use and kept for the run.
+ */
+import { LoomError, toLoomError } from '../core/errors.js';
+import type { ChatRequest, Message, Provider, ToolSpec } from '../core/messages.js';
+import type { PlannedProvider, RunPlan } from '../core/plan.js';
+import { droppedSettings } from '../providers/capabilities.js';
+import type { TurnOutput } from './attempt.js';
+import { BrokenAfterTextError, withRetries } from './retry.js';
+import type { EngineEvent, EngineOptions } from './run.js';
+import type { RunState } from './run-state.js';
+
+/** A bad request fails everywhere, a refusal is the model's answer, an interrupt is the user's. */
+const NO_FALLBACK: ReadonlySet<string> = new Set(['bad_request', 'refused', 'interrupted']);
+
+export class ProviderChain {
+  private position = 0;
+  private readonly providers = new Map<PlannedProvider, Promise<Provider>>();
+  /** The entries whose dropped settings the run has warned about. */
+  private readonly warned = new Set<PlannedProvider>();
+
+  constructor(
+    private readonly plan: RunPlan,
+    private readonly options: EngineOptions,
+    private readonly state: RunState,
+    private readonly emit: (event: EngineEvent) => void,
+  ) {}
+
+  /** The entry a turn goes to now (a fallback once the primary has failed). */
+  get current(): PlannedProvider {
+    return this.plan.chain[this.position] ?? (this.plan.chain[0] as PlannedProvider);
+  }
+
+  /** One model turn on the conversation so far; `streamText` says whether its deltas reach the user. */
+  async turn(messages: Message[], tools: ToolSpec[] | undefined, streamText: boolean): Promise<{ output: TurnOutput; step: PlannedProvider }> {
+    let lastError: LoomError | undefined;
+    let lastTried: PlannedProvider | undefined;
+    for (let index = this.position; index < this.plan.chain.length; index++) {
+      const step = this.plan.chain[index] as PlannedProvider;
+      if (step.unusable) {
+        this.emit({ type: 'notice', message: `skipping fallback ${step.provider.name}: ${step.unusable}` });
+        continue;
+      }
+      if (lastTried && lastError) {
+        this.state.fallbackFrom.push(lastTried.provider.name);
+        this.emit({ type: 'fallback', from: lastTried.provider.name, to: step.provider.name, code: lastError.code });
+      }
+      lastTried = this.state.triedLast = step;
+      this.warnOnFirstUse(step);
+      try {
+        const output = await withRetries(await this.provider(step), step, this.request(step, messages, tools), {
+          options: this.options,
+          state: this.state,
+          emit: this.emit,
+          streamText,
+          streamRequest: this.plan.stream,
+        });
+        this.position = index;
+        return { output, step };
+      } catch (error) {
+        lastError = toLoomError(error, step.provider.name);
+        // Shown text cannot be taken back by another provider either.
+        if (NO_FALLBACK.has(lastError.code) || error instanceof BrokenAfterTextError) throw lastError;
+      }
+    }
+    throw lastError ?? new LoomError('provider_unavailable', 'no provider could be tried', { hint: 'every fallback was skipped' });
+  }
+
+  private provider(step: PlannedProvider): Promise<Provider> {
+    let provider = this.providers.get(step);
+    if (!provider) {
+      const create = this.options.createProvider ?? (async (config) => (await import('../providers/registry.js')).createProvider(config));
+      this.providers.set(step, (provider = create(step.provider)));
+    }
+    return provider;
+  }
+
+  private request(step: PlannedProvider, messages: Message[], tools: ToolSpec[] | undefined): ChatRequest {
+    const request: ChatRequest = { ...this.plan.request, messages, model: step.model };
+    if (tools && tools.length > 0) request.tools = tools;
+    if (step.params) request.params = step.params;
+    return request;
+  }
+
+  /** Before the first request to an entry: what of the request it will not send (CONTRACT §10), once a run. */
+  private warnOnFirstUse(step: PlannedProvider): void {
+    if (this.warned.has(step)) return;
+    this.warned.add(step);
+    const message = droppedSettingsWarning(this.plan, step);
+    if (message) this.emit({ type: 'warning', message });
+  }
+}
+
+/**
+ * The warning for the settings of a plan's request that a provider of its chain does not take
+ * and so never receives (`temperature` on Anthropic's Messages API); undefined when none. A run
+ * says it when it first sends to that provider; `--dry-run` for the first provider.
+ */
+export function droppedSettingsWarning(plan: RunPlan, step: PlannedProvider): string | undefined {
+  const dropped = droppedSettings(step.provider.type, { ...plan.request, ...(step.params ? { params: step.params } : {}) });
+  if (dropped.length === 0) return undefined;
+  return `${step.provider.name} does not take ${dropped.map((d) => `"${d.setting}"`).join(', ')} (${[...new Set(dropped.map((d) => d.why))].join('; ')}), so it is not sent`;
+}
