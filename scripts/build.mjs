@@ -52,26 +52,28 @@ const UNUSED_LOADER_STUBS = {
 };
 
 /**
- * Packages that source files require() on first need only, each with the file that does: ajv's
- * compiler and ajv-formats' formats (src/config/json-schema-check.ts: most schemas are plain and
- * never compile) and jsonc-parser (src/config/json-source.ts: only for a file with a problem).
+ * Packages that Loom's sources require() on first need only: ajv's compiler and ajv-formats'
+ * formats (the output-schema check: most schemas are plain and never compile) and jsonc-parser
+ * (the JSON toolkit: only for a file with a problem).
  * Each is a CommonJS bundle of its own in dist/cjs/, named by the key, so the commands that may
  * need them (`config validate`, `run`, `agents` …) never parse what they seldom run, and nothing
  * is loaded from node_modules. The requiring code finds dist/cjs/ by walking up from its own file
  * (`__loomModuleUrl`, which both banners set), in dist/cjs/, dist/lazy/ or dist/lazy/chunks/.
  */
 const ON_DEMAND_CJS = {
-  'ajv-2020': { specifier: 'ajv/dist/2020.js', from: 'src/config/json-schema-check.ts' },
-  'ajv-formats': { specifier: 'ajv-formats/dist/formats.js', from: 'src/config/json-schema-check.ts' },
-  'jsonc-parser': { specifier: 'jsonc-parser', from: 'src/config/json-source.ts' },
+  'ajv-2020': 'ajv/dist/2020.js',
+  'ajv-formats': 'ajv-formats/dist/formats.js',
+  'jsonc-parser': 'jsonc-parser',
 };
 
 const onDemandCjs = {
   name: 'on-demand-cjs',
   setup(pluginBuild) {
-    const byRequest = new Map(Object.entries(ON_DEMAND_CJS).map(([name, { specifier, from }]) => [`${join(ROOT, from)}\0${specifier}`, name]));
+    const bySpecifier = new Map(Object.entries(ON_DEMAND_CJS).map(([name, specifier]) => [specifier, name]));
+    const source = join(ROOT, 'src') + '/';
     pluginBuild.onResolve({ filter: /^(ajv|ajv-formats|jsonc-parser)(\/|$)/ }, (args) => {
-      const name = args.kind === 'require-call' ? byRequest.get(`${args.importer}\0${args.path}`) : undefined;
+      // Loom's own require() calls only: the packages' requires of each other stay inside their bundles.
+      const name = args.kind === 'require-call' && args.importer.startsWith(source) ? bySpecifier.get(args.path) : undefined;
       return name === undefined ? undefined : { path: name, namespace: 'on-demand-cjs' };
     });
     pluginBuild.onLoad({ filter: /.*/, namespace: 'on-demand-cjs' }, (args) => ({
@@ -152,7 +154,7 @@ await build({
 
 await build({
   ...common,
-  entryPoints: Object.fromEntries(Object.entries(ON_DEMAND_CJS).map(([name, { specifier }]) => [name, specifier])),
+  entryPoints: ON_DEMAND_CJS,
   outdir: `${OUT}/cjs`,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
