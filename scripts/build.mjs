@@ -14,22 +14,11 @@
 // Bundles do not share classes: LoomError is recognised by a brand, not by instanceof.
 // The file-search worker thread's code is a string inside a lazy chunk of its own (scripts/worker-source.mjs).
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { esbuildWorkerPlugin } from './worker-source.mjs';
-
-/** The modules src/cli/main.ts imports with `import()`, by the name their bundle gets. */
-const LAZY = {
-  ask: 'src/cli/commands/ask.ts',
-  run: 'src/cli/commands/run.ts',
-  agents: 'src/cli/commands/agents.ts',
-  'config-show': 'src/cli/commands/config-show.ts',
-  providers: 'src/cli/commands/providers.ts',
-  logs: 'src/cli/commands/logs.ts',
-  init: 'src/cli/commands/init.ts',
-  'report-error': 'src/cli/report-error.ts',
-};
 
 /** Loaded on demand too, but as CommonJS bundles of their own (see above), with the exports main.ts uses. */
 const LAZY_CJS = {
@@ -37,6 +26,19 @@ const LAZY_CJS = {
   io: 'src/output/io.ts',
 };
 const LAZY_CJS_EXPORTS = { 'config-validate': ['default'], io: ['Io'] };
+
+/** `import('./x.js')` of the entry's own files, as `{ name: 'src/…/x.ts' }`, CommonJS ones left out. */
+function lazyModules(files) {
+  const modules = {};
+  for (const file of files) {
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/import\('(\.{1,2}\/[\w/-]+)\.js'\)/g)) {
+      const path = relative('.', join(dirname(file), `${specifier}.ts`));
+      const name = basename(path, '.ts');
+      if (!(name in LAZY_CJS)) modules[name] = path;
+    }
+  }
+  return modules;
+}
 
 /**
  * cosmiconfig's YAML, JavaScript and TypeScript loaders: Loom gives it JSON-only loaders, so
@@ -104,6 +106,14 @@ const unusedLoaders = {
 // Paths are relative to the package root, wherever the script is started from.
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT);
+
+/**
+ * The modules the entry imports with `import()`, by the name their bundle gets: found in the
+ * sources (each command is registered once, with its loader, in src/cli/program.ts), less those
+ * bundled as CommonJS below.
+ */
+const LAZY = lazyModules(['src/cli/program.ts', 'src/cli/main.ts']);
+
 
 const common = {
   absWorkingDir: ROOT,

@@ -1,19 +1,7 @@
 import { CommanderError } from 'commander';
 import type { Io, WritableLike } from '../output/io.js';
-import type { CommandContext, CommandFunction } from './context.js';
-import { createProgram, type CommandName } from './program.js';
-
-/** Each command's module, imported only when that command runs. */
-const COMMANDS: Record<CommandName, () => Promise<{ default: CommandFunction }>> = {
-  ask: () => import('./commands/ask.js'),
-  run: () => import('./commands/run.js'),
-  agents: () => import('./commands/agents.js'),
-  'config validate': () => import('./commands/config-validate.js'),
-  'config show': () => import('./commands/config-show.js'),
-  providers: () => import('./commands/providers.js'),
-  logs: () => import('./commands/logs.js'),
-  init: () => import('./commands/init.js'),
-};
+import type { CommandContext } from './context.js';
+import { createProgram } from './program.js';
 
 export interface CliEnvironment {
   argv: string[];
@@ -37,8 +25,8 @@ export async function runCli(cli: CliEnvironment): Promise<number> {
   let exitCode = 0;
 
   const program = createProgram(
-    async (name, args, options) => {
-      const [{ Io }, command] = await Promise.all([import('../output/io.js'), COMMANDS[name]()]);
+    async (_name, load, args, options) => {
+      const [{ Io }, command] = await Promise.all([import('../output/io.js'), load()]);
       io = new Io({ stdout: cli.stdout, stderr: cli.stderr, env: cli.env, noColor: !options.color, quiet: options.quiet, verbose: options.verbose });
       const context: CommandContext = {
         cwd: cli.cwd,

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 
 import pkg from '../../package.json' with { type: 'json' };
 import { didYouMean } from '../config/did-you-mean.js';
 import { LoomError } from '../core/errors.js';
+import type { CommandFunction } from './context.js';
 
 /** Flags every command accepts (CONTRACT §3). */
 export interface GlobalOptions {
@@ -16,8 +17,11 @@ export interface GlobalOptions {
 /** The command names the program dispatches; each has a lazily imported module. */
 export type CommandName = 'ask' | 'run' | 'agents' | 'config validate' | 'config show' | 'providers' | 'logs' | 'init';
 
-/** Called once the arguments parse: the command's positional arguments and all its options. */
-export type Dispatch = (command: CommandName, args: string[], options: Record<string, unknown> & GlobalOptions) => Promise<void>;
+/** A command's module, imported only when that command runs (scripts/build.mjs bundles each one found here). */
+export type CommandLoader = () => Promise<{ default: CommandFunction }>;
+
+/** Called once the arguments parse: the command, its module, its positional arguments and all its options. */
+export type Dispatch = (command: CommandName, load: CommandLoader, args: string[], options: Record<string, unknown> & GlobalOptions) => Promise<void>;
 
 /** Where commander's usage errors go, with the command they are about (`run`, `config show`), so the hint can point at its --help. */
 export interface ProgramOutput extends Omit<OutputConfiguration, 'outputError'> {
@@ -84,11 +88,12 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
     .helpCommand(false);
   helpOrUnknown(program);
 
-  const action = (name: CommandName) =>
+  // Each command is registered here once: its name, flags, help and the module that runs it.
+  const action = (name: CommandName, load: CommandLoader) =>
     async function (this: Command, ...params: unknown[]) {
       // Commander passes positional arguments first, then the options object and the command.
       const args = params.slice(0, -2).flatMap((value) => (value === undefined ? [] : Array.isArray(value) ? value : [String(value)]));
-      await dispatch(name, args as string[], this.optsWithGlobals());
+      await dispatch(name, load, args as string[], this.optsWithGlobals());
     };
 
   program
@@ -105,7 +110,7 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
     .option('--jsonl', 'print one JSON event per line as things happen')
     .option('--no-stream', 'make a non-streaming request; print the answer when complete')
     .option('--dry-run', 'print the resolved request as JSON and send nothing')
-    .action(action('ask'));
+    .action(action('ask', () => import('./commands/ask.js')));
 
   program
     .command('run')
@@ -127,13 +132,13 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
     .option('--yes', 'approve tool calls that need approval (write_file, run_command)')
     .option('--workspace <dir>', 'the folder file tools are confined to (default: the project folder)')
     .option('--dry-run', 'print the resolved request as JSON and send nothing')
-    .action(action('run'));
+    .action(action('run', () => import('./commands/run.js')));
 
   program
     .command('agents')
     .description('list the agents: name, description, provider, model, tools')
     .option('--json', 'print a JSON array')
-    .action(action('agents'));
+    .action(action('agents', () => import('./commands/agents.js')));
 
   const config = helpOrUnknown(program.command('config').description('check and show the configuration'));
   config
@@ -141,13 +146,13 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
     .description('validate the project config and every agent; exit 1 if problems are found')
     .option('--json', 'print the report as JSON')
     .option('--no-keys', 'do not check that API keys are set')
-    .action(action('config validate'));
+    .action(action('config validate', () => import('./commands/config-validate.js')));
   config
     .command('show')
     .description('show the resolved configuration and where each value came from (secrets redacted)')
     .option('--agent <name>', "resolve for this agent's runs")
     .option('--json', 'print JSON')
-    .action(action('config show'));
+    .action(action('config show', () => import('./commands/config-show.js')));
 
   program
     .command('providers')
@@ -155,19 +160,19 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
     .argument('[names...]', 'with --check: also probe these providers')
     .option('--check', 'send one minimal request to each provider the project uses')
     .option('--json', 'print a JSON array')
-    .action(action('providers'));
+    .action(action('providers', () => import('./commands/providers.js')));
 
   program
     .command('logs')
     .description('show recent runs from the run log')
     .option('-n, --count <count>', 'how many runs', parseInteger('-n', 1), 10)
     .option('--json', 'print a JSON array, newest last')
-    .action(action('logs'));
+    .action(action('logs', () => import('./commands/logs.js')));
 
   program
     .command('init')
     .description('scaffold loom.config.json, agents/hello/ and the .gitignore line; never overwrites')
-    .action(action('init'));
+    .action(action('init', () => import('./commands/init.js')));
 
   program
     .command('help')

@@ -10,7 +10,7 @@ interface Parsed {
 async function parse(argv: string[]): Promise<Parsed> {
   let parsed: Parsed | undefined;
   const program = createProgram(
-    async (command, args, options) => {
+    async (command, _load, args, options) => {
       parsed = { command, args, options };
     },
     { writeErr: () => {}, writeOut: () => {}, outputError: () => {} },
@@ -60,5 +60,29 @@ describe('argv → command and options', () => {
   it('an unknown command is a usage error with a did-you-mean', async () => {
     await expect(parse(['frobnicate'])).rejects.toMatchObject({ code: 'usage', message: 'unknown command "frobnicate"', hint: 'see `loom --help`' });
     await expect(parse(['agnets'])).rejects.toMatchObject({ code: 'usage', hint: 'did you mean "agents"? see `loom --help`' });
+  });
+});
+
+describe('each command is registered once, with the module that runs it', () => {
+  it.each([
+    [['ask', 'x'], 'ask'],
+    [['run', 'a'], 'run'],
+    [['agents'], 'agents'],
+    [['config', 'validate'], 'config-validate'],
+    [['config', 'show'], 'config-show'],
+    [['providers'], 'providers'],
+    [['logs'], 'logs'],
+    [['init'], 'init'],
+  ] as const)('%j loads src/cli/commands/%s', async (argv, module) => {
+    let loaded: { default: unknown } | undefined;
+    const program = createProgram(
+      async (_command, load) => {
+        loaded = await load();
+      },
+      { writeErr: () => {}, writeOut: () => {}, outputError: () => {} },
+    );
+    await program.parseAsync([...argv], { from: 'user' });
+    const expected = (await import(`../../src/cli/commands/${module}.ts`)) as { default: unknown };
+    expect(loaded?.default).toBe(expected.default);
   });
 });
