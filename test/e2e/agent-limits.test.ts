@@ -4,21 +4,14 @@
  * a turn that passed the budget, or before a turn that would (estimated); a budget without a
  * price is refused before anything is sent.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeProviderServer, openaiWire } from '../support/fake-provider-server.js';
 import { agentWorkspace, dialect, type Call } from './agent-helpers.js';
 import { jsonLines, logLines, loom, OPENAI_PATH } from './run-helpers.js';
+import { useFakeProviderServer } from '../support/fake-server-hooks.js';
 
-let server: FakeProviderServer;
-beforeAll(async () => {
-  server = await FakeProviderServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
+let server!: FakeProviderServer;
+useFakeProviderServer((started) => (server = started));
 
 const oai = dialect('oai');
 const LIST: Call = { id: 'call_list', name: 'list_files', input: {} };

@@ -7,22 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeProviderServer, hang, openaiWire } from '../support/fake-provider-server.js';
 import { makeWorkspace } from '../support/workspace.js';
 import { DIALECTS, agentWorkspace, alive, dialect, everythingServer } from './agent-helpers.js';
 import { jsonLines, logLines, loom, OPENAI_PATH, spawnLoom, until } from './run-helpers.js';
+import { useFakeProviderServer } from '../support/fake-server-hooks.js';
 
-let server: FakeProviderServer;
-beforeAll(async () => {
-  server = await FakeProviderServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
+let server!: FakeProviderServer;
+useFakeProviderServer((started) => (server = started));
 
 const oai = dialect('oai');
 const CUSTOM = fileURLToPath(new URL('../fixtures/tools/custom-mcp-server.mjs', import.meta.url));

@@ -5,22 +5,15 @@
  * API's format; then the final answer is printed. `--json`, `--jsonl` and the run log report
  * steps and tool calls.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { anthropicWire, FakeProviderServer, geminiWire, json, openaiWire, type SseEvent } from '../support/fake-provider-server.js';
 import { makeWorkspace } from '../support/workspace.js';
 import { DIALECTS, GEMINI_MODEL, agentWorkspace, dialect, openaiWholeToolTurn, type Call } from './agent-helpers.js';
 import { geminiWhole, jsonLines, logLines, loom, OPENAI_PATH } from './run-helpers.js';
+import { useFakeProviderServer } from '../support/fake-server-hooks.js';
 
-let server: FakeProviderServer;
-beforeAll(async () => {
-  server = await FakeProviderServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
+let server!: FakeProviderServer;
+useFakeProviderServer((started) => (server = started));
 
 const FILES = { 'notes.md': 'hi from notes\n', 'src/a.ts': 'export const a = 1;\n', 'src/b.ts': 'export const b = 2;\n' };
 const AGENT = { tools: ['read_file', 'list_files', 'search_files'] };

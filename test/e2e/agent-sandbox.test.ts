@@ -7,23 +7,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { lstat, readdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOOM_BIN } from '../support/cli.js';
 import { FakeProviderServer } from '../support/fake-provider-server.js';
 import { makeWorkspace } from '../support/workspace.js';
 import { DIALECTS, agentWorkspace, dialect, type Call } from './agent-helpers.js';
 import { jsonLines, loom, OPENAI_PATH, projectConfig } from './run-helpers.js';
+import { useFakeProviderServer } from '../support/fake-server-hooks.js';
 
-let server: FakeProviderServer;
-beforeAll(async () => {
-  server = await FakeProviderServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
+let server!: FakeProviderServer;
+useFakeProviderServer((started) => (server = started));
 
 const oai = dialect('oai');
 const SECRET = 'TOP-SECRET-VALUE-7f3a';

@@ -8,21 +8,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeProviderServer } from '../support/fake-provider-server.js';
 import { agentWorkspace, dialect, type Call } from './agent-helpers.js';
 import { jsonLines, loom, OPENAI_PATH, spawnLoom, until } from './run-helpers.js';
+import { useFakeProviderServer } from '../support/fake-server-hooks.js';
 
-let server: FakeProviderServer;
-beforeAll(async () => {
-  server = await FakeProviderServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
+let server!: FakeProviderServer;
+useFakeProviderServer((started) => (server = started));
 
 const oai = dialect('oai');
 const TOOLS = ['read_file', 'list_files', 'search_files'];

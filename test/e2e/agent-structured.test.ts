@@ -5,22 +5,15 @@
  * an invalid one gets exactly one repair turn that shows the model its validation errors; a
  * second invalid answer is exit 3 `output_invalid`.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeProviderServer, openaiWire } from '../support/fake-provider-server.js';
 import { makeWorkspace } from '../support/workspace.js';
 import { DIALECTS, agentWorkspace, dialect } from './agent-helpers.js';
 import { jsonLines, logLines, loom, OPENAI_PATH, projectConfig } from './run-helpers.js';
+import { useFakeProviderServer } from '../support/fake-server-hooks.js';
 
-let server: FakeProviderServer;
-beforeAll(async () => {
-  server = await FakeProviderServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
+let server!: FakeProviderServer;
+useFakeProviderServer((started) => (server = started));
 
 /** Strict-compatible: an object, every property required, no extra properties. */
 const SCHEMA = {

@@ -3,21 +3,14 @@
  * failures, key hygiene and Ctrl-C — the built CLI against a fake server injecting faults.
  */
 import { createServer } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { anthropicWire, drop, FakeProviderServer, geminiWire, hang, openaiWire, raw, type FakeResponse } from '../support/fake-provider-server.js';
 import { ANTHROPIC_PATH, geminiStream, jsonLines, KEYS, logLines, logText, loom, OPENAI_PATH, spawnLoom, until, workspace } from './run-helpers.js';
 import { INTERNAL_ERROR } from '../../src/cli/report-error.js';
+import { useFakeProviderServer } from '../support/fake-server-hooks.js';
 
-let server: FakeProviderServer;
-beforeAll(async () => {
-  server = await FakeProviderServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
+let server!: FakeProviderServer;
+useFakeProviderServer((started) => (server = started));
 
 const ok = (...text: string[]) => openaiWire.sse(openaiWire.chunks({ text: text.length ? text : ['ok'] }));
 const gaps = (path: string) => {

@@ -3,21 +3,14 @@
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeProviderServer, openaiWire } from '../support/fake-provider-server.js';
 import { makeWorkspace } from '../support/workspace.js';
 import { KEYS, logLines, logText, loom, OPENAI_PATH, workspace } from './run-helpers.js';
+import { useFakeProviderServer } from '../support/fake-server-hooks.js';
 
-let server: FakeProviderServer;
-beforeAll(async () => {
-  server = await FakeProviderServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
+let server!: FakeProviderServer;
+useFakeProviderServer((started) => (server = started));
 
 const LINE_KEYS = ['time', 'agent', 'provider', 'model', 'input', 'text', 'usage', 'costUsd', 'durationMs', 'attempts', 'ok', 'error'];
 

@@ -3,22 +3,15 @@
  * --dry-run, missing keys, and the --json / --jsonl documents of CONTRACT §4 and §10.
  */
 import { spawnSync } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOOM_BIN } from '../support/cli.js';
 import { anthropicWire, FakeProviderServer, openaiWire } from '../support/fake-provider-server.js';
 import { makeWorkspace } from '../support/workspace.js';
 import { jsonLines, KEYS, logLines, loom, OPENAI_PATH, workspace } from './run-helpers.js';
+import { useFakeProviderServer } from '../support/fake-server-hooks.js';
 
-let server: FakeProviderServer;
-beforeAll(async () => {
-  server = await FakeProviderServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
+let server!: FakeProviderServer;
+useFakeProviderServer((started) => (server = started));
 
 /** Mock providers under different names: which one answered shows in --json, with no server. */
 const MOCKS = {

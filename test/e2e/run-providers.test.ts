@@ -2,20 +2,13 @@
  * Issue 3 end to end: `loom ask` and `loom run` on every provider type, streaming and not,
  * through the built CLI and the real SDKs against the fake server.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { anthropicWire, FakeProviderServer, geminiWire, json, openaiWire } from '../support/fake-provider-server.js';
 import { ANTHROPIC_PATH, geminiStream, geminiWhole, KEYS, logLines, loom, OPENAI_PATH, workspace } from './run-helpers.js';
+import { useFakeProviderServer } from '../support/fake-server-hooks.js';
 
-let server: FakeProviderServer;
-beforeAll(async () => {
-  server = await FakeProviderServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
+let server!: FakeProviderServer;
+useFakeProviderServer((started) => (server = started));
 
 const GEMINI_MODEL = 'gemini-3.5-flash';
 

@@ -5,23 +5,16 @@
  * one line per HTTP request and never a header, a body or a key.
  */
 import { readFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runLoom } from '../support/cli.js';
 import { anthropicWire, FakeProviderServer, geminiWire, openaiWire, type FakeResponse } from '../support/fake-provider-server.js';
 import { agentWorkspace } from './agent-helpers.js';
 import { ANTHROPIC_PATH, geminiStream, KEYS, loom, OPENAI_PATH, workspace } from './run-helpers.js';
 import { loadedBundleFiles } from '../support/loaded-modules.js';
+import { useFakeProviderServer } from '../support/fake-server-hooks.js';
 
-let server: FakeProviderServer;
-beforeAll(async () => {
-  server = await FakeProviderServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
+let server!: FakeProviderServer;
+useFakeProviderServer((started) => (server = started));
 
 /** Every test key unset: a dry run must not need one. */
 const NO_KEYS = Object.fromEntries(Object.keys(KEYS).map((name) => [name, undefined]));

@@ -6,21 +6,14 @@
  */
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeProviderServer } from '../support/fake-provider-server.js';
 import { agentWorkspace, dialect, everythingServer, type Call } from './agent-helpers.js';
 import { KEYS, loom, OPENAI_PATH } from './run-helpers.js';
+import { useFakeProviderServer } from '../support/fake-server-hooks.js';
 
-let server: FakeProviderServer;
-beforeAll(async () => {
-  server = await FakeProviderServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
+let server!: FakeProviderServer;
+useFakeProviderServer((started) => (server = started));
 
 const oai = dialect('oai');
 /** The key of the provider the run talks to (configured as `"apiKey": "${OPENAI_TEST_KEY}"`). */

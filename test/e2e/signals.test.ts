@@ -5,21 +5,14 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeProviderServer, hang } from '../support/fake-provider-server.js';
 import { makeWorkspace } from '../support/workspace.js';
 import { logLines, spawnLoom, workspace } from './run-helpers.js';
+import { useFakeProviderServer } from '../support/fake-server-hooks.js';
 
-let server: FakeProviderServer;
-beforeAll(async () => {
-  server = await FakeProviderServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-});
+let server!: FakeProviderServer;
+useFakeProviderServer((started) => (server = started));
 
 const CUSTOM_MCP = fileURLToPath(new URL('../fixtures/tools/custom-mcp-server.mjs', import.meta.url));
 
