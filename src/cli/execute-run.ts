@@ -77,5 +77,18 @@ export function failBeforeRun(ctx: CommandContext, mode: OutputMode, agent: stri
   throw error;
 }
 
+/** The flags `ask` and `run` share, as the plan takes them (`input` and `vars` are each command's own). */
+export function sharedRunFlags(options: Record<string, unknown>): Omit<RunFlags, 'input' | 'vars'> {
+  return {
+    provider: options.provider as string | undefined,
+    model: options.model as string | undefined,
+    system: options.system as string | undefined,
+    temperature: options.temperature as number | undefined,
+    maxTokens: options.maxTokens as number | undefined,
+    stream: options.stream !== false,
+    dryRun: options.dryRun === true,
+  };
+}
+
 /** `--json`, `--jsonl` or text, from a command's options. */
 export const outputMode = (options: Record<string, unknown>): OutputMode => (options.json === true ? 'json' : options.jsonl === true ? 'jsonl' : 'text');

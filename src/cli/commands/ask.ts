@@ -1,5 +1,5 @@
 import type { CommandFunction } from '../context.js';
-import { executeRun, failBeforeRun, outputMode } from '../execute-run.js';
+import { executeRun, failBeforeRun, outputMode, sharedRunFlags } from '../execute-run.js';
 import { readSchemaFile, readStdin } from '../input.js';
 import { openProject } from '../project.js';
 
@@ -21,18 +21,7 @@ const ask: CommandFunction = async (ctx, args, options) => {
     ctx,
     project,
     undefined,
-    {
-      provider: options.provider as string | undefined,
-      model: options.model as string | undefined,
-      system: options.system as string | undefined,
-      temperature: options.temperature as number | undefined,
-      maxTokens: options.maxTokens as number | undefined,
-      schema,
-      vars: {},
-      input,
-      stream: options.stream !== false,
-      dryRun: options.dryRun === true,
-    },
+    { ...sharedRunFlags(options), schema, vars: {}, input },
     { mode: outputMode(options), dryRun: options.dryRun === true },
   );
 };

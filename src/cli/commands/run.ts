@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { agentSecrets } from '../../config/config-secrets.js';
 import { loadAgent } from '../../config/load.js';
 import type { CommandFunction } from '../context.js';
-import { executeRun, failBeforeRun, outputMode } from '../execute-run.js';
+import { executeRun, failBeforeRun, outputMode, sharedRunFlags } from '../execute-run.js';
 import { parseVars, runInput } from '../input.js';
 import { openProject } from '../project.js';
 
@@ -26,18 +26,12 @@ const run: CommandFunction = async (ctx, args, options) => {
     project,
     agent,
     {
-      provider: options.provider as string | undefined,
-      model: options.model as string | undefined,
-      system: options.system as string | undefined,
-      temperature: options.temperature as number | undefined,
-      maxTokens: options.maxTokens as number | undefined,
+      ...sharedRunFlags(options),
       vars,
       input,
-      stream: options.stream !== false,
       maxSteps: options.maxSteps as number | undefined,
       maxCost: options.maxCost as number | undefined,
       workspace: typeof options.workspace === 'string' ? resolve(ctx.cwd, options.workspace) : undefined,
-      dryRun: options.dryRun === true,
     },
     { mode: outputMode(options), dryRun: options.dryRun === true, yes: options.yes === true },
   );
