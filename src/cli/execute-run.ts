@@ -1,5 +1,6 @@
 import { buildPlan, type RunFlags } from '../config/build-plan.js';
 import type { LoadedAgent, LoadedProject } from '../config/load.js';
+import { credentialReader } from '../config/resolve-provider.js';
 import { isLoomError } from '../core/errors.js';
 import type { RunPlan } from '../core/plan.js';
 import { runOnce } from '../engine/run-once.js';
@@ -10,7 +11,7 @@ import { approvalPrompt, holdableSpinner, type HoldableSpinner } from './approva
 import type { CommandContext } from './context.js';
 import { printDryRun } from './dry-run.js';
 
-export interface RunCommandOptions {
+export interface ExecuteRunOptions {
   mode: OutputMode;
   dryRun?: boolean;
   /** --yes: approve tool calls that need approval. */
@@ -18,7 +19,7 @@ export interface RunCommandOptions {
 }
 
 /** What `ask` and `run` share once they have gathered their flags: plan, run (shown as it goes), log. */
-export async function executeRun(ctx: CommandContext, project: LoadedProject, agent: LoadedAgent | undefined, flags: RunFlags, options: RunCommandOptions): Promise<number> {
+export async function executeRun(ctx: CommandContext, project: LoadedProject, agent: LoadedAgent | undefined, flags: RunFlags, options: ExecuteRunOptions): Promise<number> {
   const { mode } = options;
   let plan: RunPlan;
   try {
@@ -38,6 +39,8 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
     const outcome = await runOnce(plan, {
       signal: ctx.signal,
       textReachesUser: mode !== 'json',
+      // Keys are read when a provider builds its client, from the loaded config then the environment.
+      credentials: credentialReader(project.raw, project.env),
       onEvent: renderer.handle,
       secrets: ctx.io.secrets,
       tools: {
