@@ -5,7 +5,7 @@
 // about 1 ms. The draft 2020-12 meta-schema (used to check agents' `output.schema`) is generated
 // the same way, since compiling it costs about 40 ms more.
 //
-//   node scripts/generate-validators.mjs          write src/config/generated/*
+//   node scripts/generate-validators.mjs          write src/config/validate/generated/*
 //   node scripts/generate-validators.mjs --check  exit 1 if those files are not up to date
 //
 // The output is committed, so tests and type checks work without a build step; a test runs
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = new URL('../', import.meta.url);
 const requireFromHere = createRequire(import.meta.url);
-const outDir = new URL('src/config/generated/', root);
+const outDir = new URL('src/config/validate/generated/', root);
 
 // The options schema-check.ts relies on: every error (allErrors) and, with verbose, each error's
 // schema, parent schema and data, from which messages and did-you-mean suggestions are made.
@@ -94,7 +94,7 @@ if (process.argv.includes('--check')) {
     if (current !== text) stale.push(name);
   }
   if (stale.length > 0) {
-    console.error(`out of date: ${stale.map((name) => `src/config/generated/${name}`).join(', ')}`);
+    console.error(`out of date: ${stale.map((name) => `src/config/validate/generated/${name}`).join(', ')}`);
     console.error('run: node scripts/generate-validators.mjs');
     process.exit(1);
   }

@@ -21,17 +21,18 @@ export async function printDryRun(ctx: CommandContext, plan: RunPlan): Promise<n
 function dryRunView(plan: RunPlan, env: NodeJS.ProcessEnv, wire: DryRunWire) {
   return {
     agent: plan.agent,
-    providers: plan.chain.map((step) => ({
-      name: step.provider.name,
-      type: step.provider.type,
-      model: step.model,
-      baseUrl: displayUrl(step.provider.baseUrl) ?? null,
-      keySet: step.provider.apiKey !== undefined,
-      keySource: step.provider.keySource,
-      retry: step.retry,
-      timeoutMs: step.timeoutMs,
-      ...(step.params ? { params: step.params } : {}),
-      ...(step.unusable ? { skipped: step.unusable } : {}),
+    providers: plan.chain.map((entry) => ({
+      name: entry.provider.name,
+      type: entry.provider.type,
+      model: entry.model,
+      baseUrl: displayUrl(entry.provider.baseUrl) ?? null,
+      // The plan holds no key, only where it would come from: set exactly when it has a source.
+      keySet: entry.provider.keySource !== null,
+      keySource: entry.provider.keySource,
+      retry: entry.retry,
+      timeoutMs: entry.timeoutMs,
+      ...(entry.params ? { params: entry.params } : {}),
+      ...(entry.unusable ? { skipped: entry.unusable } : {}),
     })),
     request: { model: plan.chain[0]?.model, ...plan.request, stream: plan.stream },
     ...wire,

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LoomError } from '../core/errors.js';
-import type { PlannedProvider, RunPlan, ToolPlan } from '../core/plan.js';
+import type { ResolvedProvider } from '../core/config.js';
+import type { PlannedProvider, ProviderSettings, RunPlan, ToolPlan } from '../core/plan.js';
+import { keyFix, missingKeyError } from '../providers/key-hints.js';
 import { priceFor } from '../providers/pricing.js';
 import type { Message } from '../core/messages.js';
 import { DEFAULTS } from './builtins.js';
@@ -41,18 +43,20 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
     const provider = providerName === selection.resolved.name ? selection.resolved : resolveProvider(providerName, project.raw, project.env, project.rootDir);
     const limits = resolveLimits(project, provider, agent);
     const params = provider.params || agentConfig.params ? { ...provider.params, ...agentConfig.params } : undefined;
-    const entry: PlannedProvider = { provider, model: model ?? provider.model ?? '', retry: limits.retry.value, timeoutMs: limits.timeoutMs.value };
+    const entryModel = model ?? provider.model ?? '';
+    const entry: PlannedProvider = {
+      provider: providerSettings(provider),
+      model: entryModel,
+      retry: limits.retry.value,
+      timeoutMs: limits.timeoutMs.value,
+      price: priceFor(provider.type, entryModel, provider.pricing, provider.name),
+    };
     if (params) entry.params = params;
     return entry;
   };
 
   const primary = planned(selection.resolved.name, selection.model.value);
-  if (primary.provider.needsKey && primary.provider.apiKey === undefined && !flags.dryRun) {
-    throw new LoomError('missing_api_key', `provider "${primary.provider.name}" has no API key`, {
-      provider: primary.provider.name,
-      hint: `set ${primary.provider.keyVariables.join(' or ') || `"apiKey" in providers.${primary.provider.name}`}${primary.provider.keyVariables.length ? ' (in the environment or in .env)' : ''}`,
-    });
-  }
+  if (primary.provider.needsKey && primary.provider.keySource === null && !flags.dryRun) throw missingKeyError(primary.provider);
   const fallbackNames = agentConfig.fallback ?? project.config.fallback ?? [];
   const fallbacks = fallbackNames
     .map((name) => {
@@ -65,7 +69,7 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
       // A model named by the agent or --model belongs to the primary: a fallback uses its own.
       const entry = planned(name, undefined);
       if (!entry.model) entry.unusable = `no model (set "model" in providers.${name})`;
-      else if (entry.provider.needsKey && entry.provider.apiKey === undefined) entry.unusable = `no API key (set ${entry.provider.keyVariables.join(' or ') || 'apiKey'})`;
+      else if (entry.provider.needsKey && entry.provider.keySource === null) entry.unusable = `no API key (${keyFix(entry.provider)})`;
       return entry;
     });
 
@@ -83,7 +87,7 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
   if (responseSchema) request.responseSchema = responseSchema;
 
   const maxCost = flags.maxCost ?? agentConfig.maxCost ?? project.config.maxCost ?? null;
-  if (maxCost !== null && !priceFor(primary.provider.type, primary.model, primary.provider.pricing, primary.provider.name)) {
+  if (maxCost !== null && !primary.price) {
     throw new LoomError('config_invalid', `a budget needs prices, and the price of ${primary.model} on ${primary.provider.name} is unknown`, {
       hint: `add "pricing": { "${primary.model}": { "input": <USD per 1M>, "output": <USD per 1M> } } to providers.${primary.provider.name}`,
     });
@@ -91,7 +95,7 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
   // A fallback without a price would spend what the budget cannot count: it is skipped, with a notice.
   if (maxCost !== null) {
     for (const entry of fallbacks) {
-      if (!entry.unusable && !priceFor(entry.provider.type, entry.model, entry.provider.pricing, entry.provider.name)) {
+      if (!entry.unusable && !entry.price) {
         entry.unusable = `no price known for ${entry.model}, and the run has a budget (add "pricing" to providers.${entry.provider.name})`;
       }
     }
@@ -110,6 +114,15 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
     log: agentConfig.log ?? project.config.log ?? true,
     tools: toolPlan(project, agent, flags),
   };
+}
+
+/** What the plan keeps of a resolved provider: no credential, and none of what the entry holds merged (model, limits, price). */
+function providerSettings(provider: ResolvedProvider): ProviderSettings {
+  const settings: ProviderSettings = { name: provider.name, type: provider.type, keySource: provider.keySource, needsKey: provider.needsKey, keyVariables: [...provider.keyVariables] };
+  if (provider.baseUrl !== undefined) settings.baseUrl = provider.baseUrl;
+  if (provider.limits) settings.limits = provider.limits;
+  if (provider.script !== undefined) settings.script = provider.script;
+  return settings;
 }
 
 function toolPlan(project: LoadedProject, agent: LoadedAgent | undefined, flags: RunFlags): ToolPlan | null {

@@ -1,7 +1,15 @@
+/**
+ * Where a project's files are — the config file, the folder it sits in with its `.env`, the agents
+ * folder and the agents in it: the first steps of every command that reads the config, the same
+ * for `config validate` (which reports every problem) and the runtime load (which stops at the first).
+ */
+import { readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, parse, relative, resolve } from 'node:path';
 import { LoomError } from '../core/errors.js';
-import type { Env } from './interpolate.js';
+import { DEFAULTS } from './builtins.js';
+import { loadDotEnv } from './dotenv.js';
+import { interpolate, type Env } from './interpolate.js';
 import { readConfigFileOrThrow, readConfigText } from './read-config-file.js';
 
 /** A config file as found on disk, before it is parsed. */
@@ -11,6 +19,36 @@ export interface ConfigFile {
   text: string;
   /** Where the config sits inside the file: `/loom` in a package.json, else the whole file. */
   pointerPrefix: '' | '/loom';
+}
+
+export interface FindOptions {
+  cwd: string;
+  /** `--config`. */
+  configPath?: string;
+  /** The environment; `.env` values are added to it (never overriding). */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface FoundProject {
+  /** The config file found, or null when there is none. */
+  file: ConfigFile | null;
+  /** The folder holding the config file (or the cwd): `.env`, `.loom/` and relative paths live here. */
+  rootDir: string;
+  /** Names of variables that came from `.env`. */
+  dotenvNames: string[];
+}
+
+/** Finds the config file and loads the `.env` beside it (CONTRACT §2). */
+export async function findProject(options: FindOptions): Promise<FoundProject> {
+  const file = await findConfig(options.cwd, options.env, options.configPath);
+  const rootDir = file ? dirname(file.path) : resolve(options.cwd);
+  const dotenvNames = await loadDotEnv(rootDir, options.env);
+  return { file, rootDir, dotenvNames };
+}
+
+/** The absolute agents folder of a project config as written (`agentsDir` with its `${VAR}`s replaced). */
+export function agentsDirOf(rootDir: string, config: { agentsDir?: unknown }, env: Env): string {
+  return resolve(rootDir, typeof config.agentsDir === 'string' ? interpolate(config.agentsDir, env) : DEFAULTS.agentsDir);
 }
 
 const SEARCH_PLACES = ['loom.config.json', '.loomrc', '.loomrc.json', 'package.json'];
@@ -43,7 +81,7 @@ function refuseUnreadableOnTheWay(cwd: string, found: string | undefined): void 
       const path = join(dir, name);
       if (path === found) return;
       if (name === 'package.json') continue;
-      const read = readConfigText(path, shownPath(path, cwd));
+      const read = readConfigText(path, displayPath(path, cwd));
       if (!read.ok && !read.missing) throw new LoomError('config_invalid', read.problem, { hint: 'fix its permissions or contents, or pass another config with --config' });
     }
     if (dirname(dir) === dir) return;
@@ -85,12 +123,12 @@ async function searchUpward(cwd: string): Promise<ConfigFile | null> {
   const found = await explorer.search(cwd);
   if (!found || !SEARCH_PLACES.includes(basename(found.filepath))) return null;
   // Read again, strictly: cosmiconfig decodes bytes that are not UTF-8 into replacement characters.
-  const text = readConfigFileOrThrow(found.filepath, shownPath(found.filepath, cwd)) ?? '';
+  const text = readConfigFileOrThrow(found.filepath, displayPath(found.filepath, cwd)) ?? '';
   return configFileAt(found.filepath, text);
 }
 
 /** A path as a user would type it: relative to the cwd when inside it. */
-function shownPath(path: string, cwd: string): string {
+export function displayPath(path: string, cwd: string): string {
   const rel = relative(resolve(cwd), path);
   return rel && !rel.startsWith('..') ? rel : path;
 }
@@ -105,4 +143,41 @@ function userConfig(env: Env): ConfigFile | null {
 /** A CommonJS package imported dynamically from the bundle arrives as its `default` export only. */
 function interop<T extends object>(module: T): T {
   return 'default' in module && module.default && typeof module.default === 'object' ? (module.default as T) : module;
+}
+
+export interface AgentFile {
+  name: string;
+  /** The agent's folder: its prompt and system files are relative to it. */
+  dir: string;
+  configPath: string;
+  /** Why the agent cannot be read (an unreadable folder or config): a problem of that agent alone. */
+  problem?: string;
+}
+
+/**
+ * Agents are the sub-folders of the agents folder that hold a `config.json`, sorted by name; a
+ * sub-folder that cannot be looked into is an agent with a problem, never silently left out.
+ * Synchronous on purpose: for the handful of small files a project has, the thread-pool round
+ * trips of async fs cost more than the reads (this is most of `config validate`'s time).
+ */
+export async function discoverAgents(agentsDir: string): Promise<AgentFile[]> {
+  let entries;
+  try {
+    entries = readdirSync(agentsDir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const agents: AgentFile[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const agent: AgentFile = { name: entry.name, dir: join(agentsDir, entry.name), configPath: join(agentsDir, entry.name, 'config.json') };
+    try {
+      if (!statSync(agent.configPath, { throwIfNoEntry: false })?.isFile()) continue;
+    } catch (error) {
+      agent.problem = `cannot read the agent folder ${entry.name}/: ${(error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message}`;
+    }
+    agents.push(agent);
+  }
+  // Code-unit order: localeCompare would load ICU's collator, ~12 ms of start-up.
+  return agents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

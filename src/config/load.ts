@@ -1,23 +1,23 @@
-import { readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+/**
+ * Loading the config for a command that runs: the steps `config validate` takes too (find.ts,
+ * validate/check-file.ts), stopping at the first error — a file that breaks the schema stops the
+ * command, naming its first problem the way `config validate` names them all (CONTRACT §10, §11).
+ */
 import { LoomError } from '../core/errors.js';
-import { DEFAULTS } from './builtins.js';
-import { didYouMean } from './did-you-mean.js';
-import { loadDotEnv } from './dotenv.js';
-import { findConfig, type ConfigFile } from './find.js';
-import { interpolate } from './interpolate.js';
-import { parseJsonSource, type JsonSource } from './json-source.js';
-import { readConfigFileOrThrow } from './read-config-file.js';
-import { checkSchema } from './schema-check.js';
 import type { AgentConfig, ProjectConfig } from '../core/config.js';
+import { isObject } from '../core/json.js';
+import { didYouMean } from './did-you-mean.js';
+import { agentsDirOf, discoverAgents, displayPath, findProject, type AgentFile, type ConfigFile, type FindOptions } from './find.js';
+import { interpolate } from './interpolate.js';
+import { readConfigFileOrThrow } from './read-config-file.js';
+import { checkConfigFile } from './validate/check-file.js';
+import type { Problem } from './validate/problems.js';
+import type { ConfigKind } from './validate/schema-check.js';
 
-export interface LoadOptions {
-  cwd: string;
-  /** `--config`. */
-  configPath?: string;
-  /** The environment; `.env` values are added to it (never overriding). */
-  env: NodeJS.ProcessEnv;
-}
+// The commands reach the project's files through this module.
+export { discoverAgents, displayPath, type AgentFile };
+
+export type LoadOptions = FindOptions;
 
 export interface LoadedProject {
   /** The config file found, or null when Loom runs on built-in defaults. */
@@ -36,98 +36,45 @@ export interface LoadedProject {
 }
 
 export async function loadProject(options: LoadOptions): Promise<LoadedProject> {
-  const file = await findConfig(options.cwd, options.env, options.configPath);
-  const rootDir = file ? dirname(file.path) : resolve(options.cwd);
-  const dotenvNames = await loadDotEnv(rootDir, options.env);
-  const raw = file ? parseProjectFile(file, options.cwd) : {};
-  const config = interpolate(raw, options.env);
+  const { file, rootDir, dotenvNames } = await findProject(options);
+  const raw: ProjectConfig = file ? (checkedConfig(file.path, file.text, 'project', options.cwd, file.pointerPrefix) ?? {}) : {};
   return {
     file,
     rootDir,
     raw,
-    config,
+    config: interpolate(raw, options.env),
     env: options.env,
     dotenvNames,
-    agentsDir: resolve(rootDir, config.agentsDir ?? DEFAULTS.agentsDir),
+    agentsDir: agentsDirOf(rootDir, raw, options.env),
   };
 }
 
-function parseProjectFile(file: ConfigFile, cwd: string): ProjectConfig {
-  const source = parseOrThrow(file.path, file.text, cwd);
-  const config = file.pointerPrefix ? (source.value as { loom?: unknown }).loom : source.value;
-  if (config === undefined) return {};
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw configError(`${displayPath(file.path, cwd)}: the config must be a JSON object`);
-  }
-  throwOnSchemaProblem(source, 'project', cwd, file.pointerPrefix);
-  return config as ProjectConfig;
-}
-
-/** Parses a config file; a syntax error is a config error that points at the place. */
-function parseOrThrow(path: string, text: string, cwd: string): JsonSource {
-  const result = parseJsonSource(path, text);
-  if (result.ok) return result.source;
-  const first = result.problems[0];
-  const place = first?.line != null ? `:${first.line}:${first.column}` : '';
-  throw configError(`${displayPath(path, cwd)}${place}: ${first?.message ?? 'invalid JSON'}`);
-}
-
 /**
- * Nothing of the wrong type reaches a provider (CONTRACT §10, §11): a file that breaks the schema
- * stops the command, naming its first problem the way `config validate` names them all.
+ * The config in a file, or a config error for its first problem: a syntax error, a value that is
+ * not an object, a schema problem. Undefined for a package.json without a `loom` key.
  */
-function throwOnSchemaProblem(source: JsonSource, kind: 'project' | 'agent', cwd: string, at?: string): void {
-  const first = checkSchema(source, kind, { at }).find((problem) => problem.severity === 'error');
-  if (first === undefined) return;
-  const place = first.line != null ? `:${first.line}:${first.column}` : '';
-  throw configError(`${displayPath(source.path, cwd)}${place}: ${first.pointer ?? ''}: ${first.message}`);
+function checkedConfig(path: string, text: string, kind: ConfigKind, cwd: string, at: '' | '/loom' = ''): Record<string, unknown> | undefined {
+  const { source, problems } = checkConfigFile(path, text, kind, at);
+  const first = problems.find((problem) => problem.severity === 'error');
+  if (source === undefined) throw placedError(path, cwd, first);
+  const value = source.value;
+  if (value === undefined && at !== '') return undefined;
+  if (!isObject(value)) {
+    throw configError(`${displayPath(path, cwd)}: ${kind === 'project' ? 'the config' : 'an agent config'} must be a JSON object`);
+  }
+  if (first !== undefined) throw placedError(path, cwd, first);
+  return value;
+}
+
+/** `path:line:column: message` for a syntax error, `path:line:column: /pointer: message` for a schema problem. */
+function placedError(path: string, cwd: string, problem: Problem | undefined): LoomError {
+  const place = problem?.line != null ? `:${problem.line}:${problem.column}` : '';
+  const pointer = problem?.pointer != null ? `${problem.pointer}: ` : '';
+  return configError(`${displayPath(path, cwd)}${place}: ${pointer}${problem?.message ?? 'invalid JSON'}`);
 }
 
 const configError = (message: string) =>
   new LoomError('config_invalid', message, { hint: 'run `loom config validate` for every problem' });
-
-/** A path as a user would type it: relative to the cwd when inside it. */
-export function displayPath(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
-  return rel && !rel.startsWith('..') ? rel : path;
-}
-
-export interface AgentFile {
-  name: string;
-  /** The agent's folder: its prompt and system files are relative to it. */
-  dir: string;
-  configPath: string;
-  /** Why the agent cannot be read (an unreadable folder or config): a problem of that agent alone. */
-  problem?: string;
-}
-
-/**
- * Agents are the sub-folders of the agents folder that hold a `config.json`, sorted by name; a
- * sub-folder that cannot be looked into is an agent with a problem, never silently left out.
- * Synchronous on purpose: for the handful of small files a project has, the thread-pool round
- * trips of async fs cost more than the reads (this is most of `config validate`'s time).
- */
-export async function discoverAgents(agentsDir: string): Promise<AgentFile[]> {
-  let entries;
-  try {
-    entries = readdirSync(agentsDir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const agents: AgentFile[] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory()) continue;
-    const agent: AgentFile = { name: entry.name, dir: join(agentsDir, entry.name), configPath: join(agentsDir, entry.name, 'config.json') };
-    try {
-      if (!statSync(agent.configPath, { throwIfNoEntry: false })?.isFile()) continue;
-    } catch (error) {
-      agent.problem = `cannot read the agent folder ${entry.name}/: ${(error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message}`;
-    }
-    agents.push(agent);
-  }
-  // Code-unit order: localeCompare would load ICU's collator, ~12 ms of start-up.
-  return agents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
 
 /** An agent's config text; a config error (exit 2) naming the agent when it cannot be read. */
 export function agentConfigText(file: AgentFile, cwd: string): string {
@@ -161,12 +108,6 @@ export async function loadAgent(project: LoadedProject, name: string, cwd: strin
 }
 
 export async function readAgent(project: LoadedProject, file: AgentFile, cwd: string): Promise<LoadedAgent> {
-  const source = parseOrThrow(file.configPath, agentConfigText(file, cwd), cwd);
-  const parsed = source.value;
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw configError(`${displayPath(file.configPath, cwd)}: an agent config must be a JSON object`);
-  }
-  throwOnSchemaProblem(source, 'agent', cwd);
-  const raw = parsed as AgentConfig;
+  const raw = checkedConfig(file.configPath, agentConfigText(file, cwd), 'agent', cwd) as AgentConfig;
   return { ...file, raw, config: interpolate(raw, project.env) };
 }

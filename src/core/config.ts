@@ -139,22 +139,25 @@ function fieldList<T>() {
   return <const L extends readonly (keyof T)[]>(list: L & ([keyof T] extends [L[number]] ? unknown : never)): L => list;
 }
 
-/** A provider after built-ins, aliases, the project's entry and interpolation are merged. */
+/**
+ * A provider after built-ins, aliases, the project's entry and interpolation are merged, without
+ * its credentials (DESIGN principle 3): no key and no header value. Those are read when a
+ * provider builds its client (`ProviderCredentials`), so nothing resolved or planned holds one.
+ */
 export interface ResolvedProvider {
   /** The canonical name: an alias such as `claude` is already resolved to `anthropic`. */
   name: string;
   type: ProviderType;
   model?: string;
   baseUrl?: string;
-  /** The key's value, or undefined when none is set (and the provider needs none or it is missing). */
-  apiKey?: string;
   /** Where the key comes from: the variable's name, `config`, or null when no key is set. */
   keySource: string | null;
   /** Whether a request cannot be made without a key. */
   needsKey: boolean;
   /** The variables that would hold the key, in order, for hints (`OPENAI_API_KEY`). */
   keyVariables: string[];
-  headers: Record<string, string>;
+  /** The names of the headers it sends; their values are credentials, read with the key. */
+  headerNames: string[];
   timeoutMs?: number;
   retry?: RetryConfig;
   limits?: LimitsConfig;
@@ -163,3 +166,14 @@ export interface ResolvedProvider {
   /** mock only: absolute path of the script file. */
   script?: string;
 }
+
+/** What a provider authenticates with: read from config, then the environment, when it builds its client. */
+export interface ProviderCredentials {
+  /** The key's value; undefined when none is set. */
+  apiKey?: string;
+  /** The entry's headers, interpolated (an `Authorization` or `api-key` header is a key too). */
+  headers: Record<string, string>;
+}
+
+/** A provider's credentials by its canonical name, read when they are needed (closed over the loaded config and environment). */
+export type CredentialReader = (providerName: string) => ProviderCredentials;

@@ -1,14 +1,25 @@
-import type { McpServerConfig, ResolvedProvider, RetryConfig, SandboxConfig } from './config.js';
+import type { McpServerConfig, ModelPrice, ResolvedProvider, RetryConfig, SandboxConfig } from './config.js';
 import type { ChatRequest } from './messages.js';
 
-/** One provider of the chain, with the model and limits it runs with. */
+/**
+ * A chain entry's provider as a plan holds it: what a client is built from, and where its key
+ * would come from (`keySource`, for `--dry-run`), but no credential — a provider reads its key
+ * and header values when it builds its client (DESIGN principle 3). The model, limits and price
+ * are the entry's own, merged.
+ */
+export type ProviderSettings = Pick<ResolvedProvider, 'name' | 'type' | 'baseUrl' | 'keySource' | 'needsKey' | 'keyVariables' | 'limits' | 'script'>;
+
+/** One provider of the chain, with the model, limits and price it runs with. */
 export interface PlannedProvider {
-  provider: ResolvedProvider;
+  provider: ProviderSettings;
   model: string;
   /** Provider `params` with the agent's merged over them. */
   params?: Record<string, unknown>;
   retry: Required<RetryConfig>;
+  /** The one timeout (agent over provider over project): the engine's silence bound and the SDK's own. */
   timeoutMs: number;
+  /** The price of `model` on this provider (its `pricing` first, then the built-in table); null when unknown. */
+  price: ModelPrice | null;
   /** Why this fallback cannot be tried (a missing key or model); the engine says so and skips it. */
   unusable?: string;
 }
@@ -37,7 +48,8 @@ export interface ToolPlan {
 
 /**
  * Everything a run needs, as plain data: the engine runs it, `--dry-run` prints it. No file is
- * read and no variable is looked up once a plan exists.
+ * read once a plan exists, and it holds no key: only the providers read one, when they build
+ * their clients.
  */
 export interface RunPlan {
   agent: string | null;

@@ -5,7 +5,7 @@ import type { ToolSet } from '../tools/index.js';
 import { Budget } from './budget.js';
 import type { ProviderChain } from './fallback.js';
 import type { EngineEvent } from './run.js';
-import { priceOf, type RunState } from './run-state.js';
+import type { RunState } from './run-state.js';
 import { OutputValidator, repairPrompt } from './structured-output.js';
 import { runToolTurn } from './tool-turn.js';
 
@@ -30,13 +30,13 @@ export async function runAgentLoop(state: RunState, chain: ProviderChain, tools:
         hint: 'raise --max-steps or "maxSteps" in the agent config',
       });
     }
-    budget.beforeTurn(priceOf(chain.current), plan.request.system, messages, [tools?.specs, plan.request.responseSchema]);
+    budget.beforeTurn(chain.current.price, plan.request.system, messages, [tools?.specs, plan.request.responseSchema]);
     // Structured output is printed once it is valid, so its text never streams to the user.
-    const { output, step } = await chain.turn(messages, tools?.specs, validator === undefined);
-    state.addTurn(step, output.text, output.usage);
+    const { output, entry } = await chain.turn(messages, tools?.specs, validator === undefined);
+    state.addTurn(entry, output.text, output.usage);
     // A refusal is the turn's answer, not a fault: its usage counts, and no retry or fallback follows.
-    if (output.refusal) throw refusedError(step, output.refusal);
-    budget.afterTurn(priceOf(step), output.usage, output.text.length + (output.toolCalls.length > 0 ? JSON.stringify(output.toolCalls).length : 0));
+    if (output.refusal) throw refusedError(entry, output.refusal);
+    budget.afterTurn(entry.price, output.usage, output.text.length + (output.toolCalls.length > 0 ? JSON.stringify(output.toolCalls).length : 0));
 
     const next: NextStep =
       output.toolCalls.length > 0 && tools
@@ -87,9 +87,9 @@ async function runTools(calls: ToolCall[], tools: ToolSet, emit: (event: EngineE
 }
 
 /** CONTRACT §10: a refusal fails the run with `refused` (exit 1), the provider's reason and words in the message. */
-function refusedError(step: PlannedProvider, refusal: Refusal): LoomError {
-  return new LoomError('refused', `${step.provider.name}: the model refused to answer (${refusal.reason})${refusal.text ? `: ${refusal.text}` : ''}`, {
-    provider: step.provider.name,
+function refusedError(entry: PlannedProvider, refusal: Refusal): LoomError {
+  return new LoomError('refused', `${entry.provider.name}: the model refused to answer (${refusal.reason})${refusal.text ? `: ${refusal.text}` : ''}`, {
+    provider: entry.provider.name,
     hint: 'the provider declined this request; rephrase it, or try another model with -p/-m',
   });
 }

@@ -8,6 +8,7 @@ import { LoomError, toLoomError } from '../core/errors.js';
 import type { ChatRequest, Message, Provider, ToolSpec } from '../core/messages.js';
 import type { PlannedProvider, RunPlan } from '../core/plan.js';
 import { droppedSettings } from '../providers/capabilities.js';
+import type { ProviderContext, ProviderFactory } from '../providers/registry.js';
 import type { TurnOutput } from './attempt.js';
 import { BrokenAfterTextError, withRetries } from './retry.js';
 import type { EngineEvent, EngineOptions } from './run.js';
@@ -35,23 +36,23 @@ export class ProviderChain {
   }
 
   /** One model turn on the conversation so far; `streamText` says whether its deltas reach the user. */
-  async turn(messages: Message[], tools: ToolSpec[] | undefined, streamText: boolean): Promise<{ output: TurnOutput; step: PlannedProvider }> {
+  async turn(messages: Message[], tools: ToolSpec[] | undefined, streamText: boolean): Promise<{ output: TurnOutput; entry: PlannedProvider }> {
     let lastError: LoomError | undefined;
     let lastTried: PlannedProvider | undefined;
     for (let index = this.position; index < this.plan.chain.length; index++) {
-      const step = this.plan.chain[index] as PlannedProvider;
-      if (step.unusable) {
-        this.emit({ type: 'notice', message: `skipping fallback ${step.provider.name}: ${step.unusable}` });
+      const entry = this.plan.chain[index] as PlannedProvider;
+      if (entry.unusable) {
+        this.emit({ type: 'notice', message: `skipping fallback ${entry.provider.name}: ${entry.unusable}` });
         continue;
       }
       if (lastTried && lastError) {
         this.state.fallbackFrom.push(lastTried.provider.name);
-        this.emit({ type: 'fallback', from: lastTried.provider.name, to: step.provider.name, code: lastError.code });
+        this.emit({ type: 'fallback', from: lastTried.provider.name, to: entry.provider.name, code: lastError.code });
       }
-      lastTried = this.state.triedLast = step;
-      this.warnOnFirstUse(step);
+      lastTried = this.state.triedLast = entry;
+      this.warnOnFirstUse(entry);
       try {
-        const output = await withRetries(await this.provider(step), step, this.request(step, messages, tools), {
+        const output = await withRetries(await this.provider(entry), entry, this.request(entry, messages, tools), {
           options: this.options,
           state: this.state,
           emit: this.emit,
@@ -59,9 +60,9 @@ export class ProviderChain {
           streamRequest: this.plan.stream,
         });
         this.position = index;
-        return { output, step };
+        return { output, entry };
       } catch (error) {
-        lastError = toLoomError(error, step.provider.name);
+        lastError = toLoomError(error, entry.provider.name);
         // Shown text cannot be taken back by another provider either.
         if (NO_FALLBACK.has(lastError.code) || error instanceof BrokenAfterTextError) throw lastError;
       }
@@ -69,27 +70,33 @@ export class ProviderChain {
     throw lastError ?? new LoomError('provider_unavailable', 'no provider could be tried', { hint: 'every fallback was skipped' });
   }
 
-  private provider(step: PlannedProvider): Promise<Provider> {
-    let provider = this.providers.get(step);
+  /**
+   * The entry's provider, made on first use with what the plan does not hold: its credentials,
+   * read now, and the entry's merged timeout for the SDK's own bound.
+   */
+  private provider(entry: PlannedProvider): Promise<Provider> {
+    let provider = this.providers.get(entry);
     if (!provider) {
-      const create = this.options.createProvider ?? (async (config) => (await import('../providers/registry.js')).createProvider(config));
-      this.providers.set(step, (provider = create(step.provider)));
+      const create: ProviderFactory = this.options.createProvider ?? (async (settings, context) => (await import('../providers/registry.js')).createProvider(settings, context));
+      const { credentials } = this.options;
+      const context: ProviderContext = { credentials: () => credentials?.(entry.provider.name) ?? { headers: {} }, timeoutMs: entry.timeoutMs };
+      this.providers.set(entry, (provider = create(entry.provider, context)));
     }
     return provider;
   }
 
-  private request(step: PlannedProvider, messages: Message[], tools: ToolSpec[] | undefined): ChatRequest {
-    const request: ChatRequest = { ...this.plan.request, messages, model: step.model };
+  private request(entry: PlannedProvider, messages: Message[], tools: ToolSpec[] | undefined): ChatRequest {
+    const request: ChatRequest = { ...this.plan.request, messages, model: entry.model };
     if (tools && tools.length > 0) request.tools = tools;
-    if (step.params) request.params = step.params;
+    if (entry.params) request.params = entry.params;
     return request;
   }
 
   /** Before the first request to an entry: what of the request it will not send (CONTRACT §10), once a run. */
-  private warnOnFirstUse(step: PlannedProvider): void {
-    if (this.warned.has(step)) return;
-    this.warned.add(step);
-    const message = droppedSettingsWarning(this.plan, step);
+  private warnOnFirstUse(entry: PlannedProvider): void {
+    if (this.warned.has(entry)) return;
+    this.warned.add(entry);
+    const message = droppedSettingsWarning(this.plan, entry);
     if (message) this.emit({ type: 'warning', message });
   }
 }
@@ -99,8 +106,8 @@ export class ProviderChain {
  * and so never receives (`temperature` on Anthropic's Messages API); undefined when none. A run
  * says it when it first sends to that provider; `--dry-run` for the first provider.
  */
-export function droppedSettingsWarning(plan: RunPlan, step: PlannedProvider): string | undefined {
-  const dropped = droppedSettings(step.provider.type, { ...plan.request, ...(step.params ? { params: step.params } : {}) });
+export function droppedSettingsWarning(plan: RunPlan, entry: PlannedProvider): string | undefined {
+  const dropped = droppedSettings(entry.provider.type, { ...plan.request, ...(entry.params ? { params: entry.params } : {}) });
   if (dropped.length === 0) return undefined;
-  return `${step.provider.name} does not take ${dropped.map((d) => `"${d.setting}"`).join(', ')} (${[...new Set(dropped.map((d) => d.why))].join('; ')}), so it is not sent`;
+  return `${entry.provider.name} does not take ${dropped.map((d) => `"${d.setting}"`).join(', ')} (${[...new Set(dropped.map((d) => d.why))].join('; ')}), so it is not sent`;
 }

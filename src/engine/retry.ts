@@ -34,8 +34,8 @@ export interface RetryContext {
   streamRequest: boolean;
 }
 
-/** One turn on `step`'s provider, with its retries; the output of the attempt that succeeded. */
-export async function withRetries(provider: Provider, step: PlannedProvider, request: ChatRequest, context: RetryContext): Promise<TurnOutput> {
+/** One turn on a chain entry's provider, with its retries; the output of the attempt that succeeded. */
+export async function withRetries(provider: Provider, entry: PlannedProvider, request: ChatRequest, context: RetryContext): Promise<TurnOutput> {
   const { options, state, emit, streamText } = context;
   const sleep = options.sleep ?? defaultSleep;
   // Deltas reach a reader as they come only when both the run and this turn stream them.
@@ -51,8 +51,8 @@ export async function withRetries(provider: Provider, step: PlannedProvider, req
         return await attemptTurn(provider, request, {
           signal: options.signal,
           stream: context.streamRequest,
-          timeoutMs: step.timeoutMs,
-          onHttp: (exchange) => emit({ type: 'http', provider: step.provider.name, attempt, ...exchange }),
+          timeoutMs: entry.timeoutMs,
+          onHttp: (exchange) => emit({ type: 'http', provider: entry.provider.name, attempt, ...exchange }),
           onDelta: (text) => {
             state.attemptText += text;
             if (!streamText) return;
@@ -61,14 +61,14 @@ export async function withRetries(provider: Provider, step: PlannedProvider, req
           },
         });
       } catch (error) {
-        const loomError = toLoomError(error, step.provider.name);
+        const loomError = toLoomError(error, entry.provider.name);
         // A refusal after some text is still a refusal, not a broken stream.
         if (!textShown || loomError.code === 'refused') throw loomError;
         throw new BrokenAfterTextError(loomError);
       }
     },
     {
-      retries: step.retry.retries,
+      retries: entry.retry.retries,
       // Loom computes every delay itself (retry-after, jitter) and awaits it below.
       minTimeout: 0,
       maxTimeout: 0,
@@ -76,8 +76,8 @@ export async function withRetries(provider: Provider, step: PlannedProvider, req
       signal: options.signal,
       onFailedAttempt: async ({ error }) => {
         if (error instanceof BrokenAfterTextError) throw error;
-        const loomError = toLoomError(error, step.provider.name);
-        const decision = decideRetry(loomError, attempt, step.retry, options.random);
+        const loomError = toLoomError(error, entry.provider.name);
+        const decision = decideRetry(loomError, attempt, entry.retry, options.random);
         if (!decision.retry) {
           if (decision.reason === 'retry-after-too-long') {
             throw new LoomError(loomError.code, `${loomError.message} (asked to wait ${Math.ceil((loomError.retryAfterMs ?? 0) / 1000)}s, more than maxDelayMs)`, {
@@ -88,12 +88,12 @@ export async function withRetries(provider: Provider, step: PlannedProvider, req
           }
           throw loomError;
         }
-        emit({ type: 'retry', provider: step.provider.name, attempt: attempt + 1, maxAttempts: step.retry.retries + 1, delayMs: decision.delayMs, code: loomError.code, status: loomError.status ?? null });
+        emit({ type: 'retry', provider: entry.provider.name, attempt: attempt + 1, maxAttempts: entry.retry.retries + 1, delayMs: decision.delayMs, code: loomError.code, status: loomError.status ?? null });
         await sleep(decision.delayMs, options.signal);
       },
     },
   ).catch((error: unknown) => {
-    if (options.signal?.aborted) throw new LoomError('interrupted', 'interrupted', { provider: step.provider.name });
+    if (options.signal?.aborted) throw new LoomError('interrupted', 'interrupted', { provider: entry.provider.name });
     throw error;
   });
 }

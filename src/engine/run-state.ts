@@ -7,13 +7,9 @@
 import { toLoomError, type LoomError } from '../core/errors.js';
 import type { FullUsage, RunErrorInfo, RunResult, ToolCallSummary } from '../core/events.js';
 import type { PlannedProvider, RunPlan } from '../core/plan.js';
-import type { ModelPrice } from '../core/config.js';
-import { costUsd, priceFor, roundUsd } from '../providers/pricing.js';
+import { costUsd, roundUsd } from '../providers/pricing.js';
 
 const ZERO_USAGE: FullUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0 };
-
-/** The price of a chain entry's model, or undefined where none is known. */
-export const priceOf = (step: PlannedProvider): ModelPrice | null => priceFor(step.provider.type, step.model, step.provider.pricing, step.provider.name);
 
 export class RunState {
   /** Requests made, across providers and retries. */
@@ -47,10 +43,10 @@ export class RunState {
     private readonly startedAt: number,
   ) {}
 
-  /** A turn answered by `step`: its text and usage count. */
-  addTurn(step: PlannedProvider, text: string, usage: FullUsage | null): void {
+  /** A turn answered by `entry`: its text and usage count. */
+  addTurn(entry: PlannedProvider, text: string, usage: FullUsage | null): void {
     this.steps++;
-    this.answeredBy = step;
+    this.answeredBy = entry;
     this.turnText = text;
     if (text !== '') this.lastWords = text;
     if (!usage) {
@@ -64,7 +60,7 @@ export class RunState {
       cachedInputTokens: sum.cachedInputTokens + usage.cachedInputTokens,
       cacheWriteTokens: sum.cacheWriteTokens + usage.cacheWriteTokens,
     };
-    const cost = costUsd(usage, priceOf(step));
+    const cost = costUsd(usage, entry.price);
     this.costUsd = this.costUsd === null || cost === null ? null : roundUsd(this.costUsd + cost);
   }
 
@@ -74,11 +70,11 @@ export class RunState {
   }
 
   private summary(answered: boolean, now: number): Omit<RunResult, 'text' | 'output'> {
-    const step = this.named(answered);
+    const entry = this.named(answered);
     return {
       agent: this.plan.agent,
-      provider: step.provider.name,
-      model: step.model,
+      provider: entry.provider.name,
+      model: entry.model,
       usage: this.usage,
       costUsd: this.steps > 0 ? this.costUsd : null,
       attempts: this.attempts,

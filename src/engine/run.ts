@@ -4,10 +4,11 @@
  * one (`done` or `error`); `runPlan` is the same as an AsyncIterable, for whoever prefers to
  * iterate. Nothing here prints or knows about a terminal.
  */
-import type { ResolvedProvider } from '../core/config.js';
+import type { CredentialReader } from '../core/config.js';
 import type { RunEvent } from '../core/events.js';
-import type { HttpExchange, Provider } from '../core/messages.js';
+import type { HttpExchange } from '../core/messages.js';
 import type { RunPlan } from '../core/plan.js';
+import type { ProviderFactory } from '../providers/registry.js';
 import type { ToolSet } from '../tools/index.js';
 import { runAgentLoop } from './agent-loop.js';
 import { Channel } from './channel.js';
@@ -25,7 +26,13 @@ export interface EngineOptions {
   textReachesUser: boolean;
   /** The agent's tools (built-ins and MCP servers), started and closed by the caller. */
   tools?: ToolSet;
-  createProvider?: (config: ResolvedProvider) => Promise<Provider>;
+  /**
+   * Each provider's key and header values, read when the provider builds its client (the plan holds
+   * none): the caller closes it over the loaded config and environment. Absent: no provider has a key.
+   */
+  credentials?: CredentialReader;
+  /** Makes the providers of the chain; default: the registry's (each type's folder loaded on first use). */
+  createProvider?: ProviderFactory;
   /** Waits between attempts; injectable so tests need not sleep. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;

@@ -11,18 +11,20 @@ import { toGeminiBody } from './gemini/convert-messages.js';
 import { MAX_TOKENS_FIELD, toOpenAIBody } from './openai/convert-messages.js';
 import type { ChatRequest } from '../core/messages.js';
 
+type WireBody = (request: ChatRequest, stream: boolean) => Record<string, unknown> | null;
+
+/** Each type's body builder; the compiler asks for one a new type. */
+const WIRE_BODIES: Record<ProviderType, WireBody> = {
+  openai: (request, stream) => toOpenAIBody(request, { maxTokensField: MAX_TOKENS_FIELD.openai, stream }),
+  'openai-compatible': (request, stream) => toOpenAIBody(request, { maxTokensField: MAX_TOKENS_FIELD['openai-compatible'], stream }),
+  anthropic: (request, stream) => toAnthropicBody(request, stream),
+  // Streaming or not, the body is the same; only the URL differs.
+  gemini: (request) => toGeminiBody(request),
+  // The mock sends nothing.
+  mock: () => null,
+};
+
 /** The body for a provider of `type`; null for `mock`, which sends nothing. */
 export function wireBody(type: ProviderType, request: ChatRequest, stream: boolean): Record<string, unknown> | null {
-  switch (type) {
-    case 'openai':
-    case 'openai-compatible':
-      return toOpenAIBody(request, { maxTokensField: MAX_TOKENS_FIELD[type], stream });
-    case 'anthropic':
-      return toAnthropicBody(request, stream);
-    case 'gemini':
-      // Streaming or not, the body is the same; only the URL differs.
-      return toGeminiBody(request);
-    default:
-      return null;
-  }
+  return Object.hasOwn(WIRE_BODIES, type) ? WIRE_BODIES[type](request, stream) : null;
 }

@@ -1,6 +1,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunErrorInfo, RunResult } from '../core/events.js';
+import { isObject } from '../core/json.js';
 import type { Usage } from '../core/messages.js';
 
 /** One line of `.loom/runs.jsonl` (CONTRACT §8). */
@@ -117,7 +118,6 @@ export interface RunLogRead {
   skipped: number;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const orNull = (value: unknown, type: 'string' | 'number') => value === null || typeof value === type;
 
 /** A line `loom logs` can show: the fields it reads have the types Loom writes (anything else is skipped and counted). */

@@ -14,7 +14,7 @@ import { builtinTools } from './builtins/index.js';
 import { sandboxForTools } from './command-sandbox.js';
 import { startRun } from './processes.js';
 import { ToolError, type AnyTool, type ToolContext, type ToolResult } from './define-tool.js';
-import type { McpSession } from './mcp.js';
+import type { McpSession } from './mcp/session.js';
 import { protectedPaths } from './protected-paths.js';
 import { createUrlContext } from './url-context.js';
 import { dropNullOptionals, validateInput } from './validate-input.js';
@@ -75,8 +75,6 @@ export interface ToolSet {
   close(): Promise<void>;
 }
 
-const MCP_PIDS = Symbol('loom.mcpPids');
-
 const ABORTED: ToolResult = { ok: false, output: 'the tool call was aborted' };
 
 async function realWorkspace(workspace: string): Promise<string> {
@@ -114,7 +112,7 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
 
   let mcp: McpSession | undefined;
   if (Object.keys(options.mcpServers).length > 0) {
-    const { startMcpServers } = await import('./mcp.js');
+    const { startMcpServers } = await import('./mcp/session.js');
     mcp = await startMcpServers(options.mcpServers, {
       configDir: options.configDir,
       workspace,
@@ -175,7 +173,7 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
 
   let closed: Promise<void> | undefined;
 
-  const toolSet: ToolSet = {
+  return {
     specs: [
       ...[...builtins.values()].map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })),
       ...(mcp?.specs ?? []),
@@ -209,13 +207,6 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
       return closed;
     },
   };
-  Object.defineProperty(toolSet, MCP_PIDS, { value: () => mcp?.pids() ?? {} });
-  return toolSet;
-}
-
-/** For tests and diagnostics: the process ids of the running stdio MCP servers, by server name. */
-export function mcpProcessIds(toolSet: ToolSet): Record<string, number> {
-  return (toolSet as ToolSet & { [MCP_PIDS]?: () => Record<string, number> })[MCP_PIDS]?.() ?? {};
 }
 
 /** Whether any string of a call's arguments (keys included) carries a known secret, in any encoding. */

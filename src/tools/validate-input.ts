@@ -6,6 +6,7 @@
  * that never calls a tool pays nothing, and the first call costs about a millisecond.
  */
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
+import { isObject } from '../core/json.js';
 
 let ajv: Promise<AjvClass> | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
@@ -55,7 +56,7 @@ function describe(error: ErrorObject): string {
  * argument they mean to leave out. Any other value is left for the schema to judge.
  */
 export function dropNullOptionals(schema: Record<string, unknown>, input: unknown): unknown {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  if (!isObject(input)) return input;
   const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
   const entries = Object.entries(input).filter(([key, value]) => !(value === null && !required.has(key)));
   return entries.length === Object.keys(input).length ? input : Object.fromEntries(entries);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interpolate, interpolateString } from '../../src/config/interpolate.js';
 import { loadAgent, loadProject } from '../../src/config/load.js';
-import { resolveProvider } from '../../src/config/resolve-provider.js';
+import { readCredentials, resolveProvider } from '../../src/config/resolve-provider.js';
 import { resolveLimits, resolveSelection } from '../../src/config/resolve-settings.js';
 import { LoomError } from '../../src/core/errors.js';
 import { makeWorkspace, type FileContent } from '../support/workspace.js';
@@ -27,7 +27,8 @@ describe('built-in providers and aliases', () => {
   it('works with no providers block, with the contract default models', async () => {
     const loaded = await project({});
     const env = { OPENAI_API_KEY: 'sk-test-openai' };
-    expect(resolveProvider('openai', loaded.raw, env)).toMatchObject({ type: 'openai', model: 'gpt-5.4-mini', apiKey: 'sk-test-openai', keySource: 'OPENAI_API_KEY' });
+    expect(resolveProvider('openai', loaded.raw, env)).toMatchObject({ type: 'openai', model: 'gpt-5.4-mini', keySource: 'OPENAI_API_KEY' });
+    expect(readCredentials('openai', loaded.raw, env).apiKey).toBe('sk-test-openai');
     expect(resolveProvider('claude', loaded.raw, {})).toMatchObject({ name: 'anthropic', type: 'anthropic', model: 'claude-sonnet-5-5', keySource: null, needsKey: true });
     expect(resolveProvider('google', loaded.raw, { GOOGLE_API_KEY: 'g-test-key' })).toMatchObject({ name: 'gemini', model: 'gemini-3.5-flash', keySource: 'GOOGLE_API_KEY' });
     expect(resolveProvider('ollama', loaded.raw, {})).toMatchObject({ type: 'openai-compatible', baseUrl: 'http://localhost:11434/v1', model: 'llama3.2', needsKey: false });
@@ -63,11 +64,14 @@ describe('built-in providers and aliases', () => {
         },
       },
     });
-    expect(resolveProvider('literal', loaded.raw, {})).toMatchObject({ keySource: 'config', apiKey: 'sk-test-literal' });
+    expect(resolveProvider('literal', loaded.raw, {})).toMatchObject({ keySource: 'config' });
+    expect(readCredentials('literal', loaded.raw, {}).apiKey).toBe('sk-test-literal');
     expect(resolveProvider('groq', loaded.raw, {})).toMatchObject({ keySource: null, needsKey: true, keyVariables: ['GROQ_API_KEY'] });
-    expect(resolveProvider('groq', loaded.raw, { GROQ_API_KEY: 'gsk-test' })).toMatchObject({ keySource: 'GROQ_API_KEY', apiKey: 'gsk-test' });
+    expect(resolveProvider('groq', loaded.raw, { GROQ_API_KEY: 'gsk-test' })).toMatchObject({ keySource: 'GROQ_API_KEY' });
+    expect(readCredentials('groq', loaded.raw, { GROQ_API_KEY: 'gsk-test' }).apiKey).toBe('gsk-test');
     // openai-compatible sends a key only when its entry names one: never OPENAI_API_KEY.
-    expect(resolveProvider('open', loaded.raw, { OPENAI_API_KEY: 'sk-test-openai' })).toMatchObject({ apiKey: undefined, needsKey: false });
+    expect(resolveProvider('open', loaded.raw, { OPENAI_API_KEY: 'sk-test-openai' })).toMatchObject({ keySource: null, needsKey: false });
+    expect(readCredentials('open', loaded.raw, { OPENAI_API_KEY: 'sk-test-openai' }).apiKey).toBeUndefined();
   });
 
   it("resolves a mock's script relative to the config file", async () => {

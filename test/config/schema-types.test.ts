@@ -1,6 +1,6 @@
 /**
  * config.schema.json is the source of truth for config files; src/core/config.ts mirrors it for
- * the compiler, and src/config/generated/ holds validators generated from it. These tests keep
+ * the compiler, and src/config/validate/generated/ holds validators generated from it. These tests keep
  * the three in step, and hold the schema to its own conventions.
  */
 import { execFileSync } from 'node:child_process';

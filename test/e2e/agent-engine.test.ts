@@ -7,8 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ResolvedProvider } from '../../src/core/config.js';
-import type { PlannedProvider, RunPlan } from '../../src/core/plan.js';
+import type { PlannedProvider, ProviderSettings, RunPlan } from '../../src/core/plan.js';
 import { runPlan, type EngineEvent, type EngineOptions } from '../../src/engine/run.js';
 import { createMockProvider, type MockProvider, type MockReply } from '../../src/providers/mock/index.js';
 import type { Provider, ToolCall } from '../../src/core/messages.js';
@@ -22,11 +21,12 @@ afterEach(async () => {
 });
 
 const RETRY = { retries: 0, minDelayMs: 1, maxDelayMs: 1 };
-const config = (name: string): ResolvedProvider => ({ name, type: 'mock', model: `${name}-model`, keySource: null, needsKey: false, keyVariables: [], headers: {} });
-const step = (name: string): PlannedProvider => ({ provider: config(name), model: `${name}-model`, retry: RETRY, timeoutMs: 5000 });
+const config = (name: string): ProviderSettings => ({ name, type: 'mock', keySource: null, needsKey: false, keyVariables: [] });
+// A mock's price, as a plan gives it: free.
+const entry = (name: string): PlannedProvider => ({ provider: config(name), model: `${name}-model`, retry: RETRY, timeoutMs: 5000, price: { input: 0, output: 0 } });
 const plan = (overrides: Partial<RunPlan> = {}): RunPlan => ({
   agent: 'bot',
-  chain: [step('a')],
+  chain: [entry('a')],
   request: { messages: [{ role: 'user', content: 'Do the task.' }] },
   stream: true,
   maxSteps: 10,
@@ -39,7 +39,7 @@ const plan = (overrides: Partial<RunPlan> = {}): RunPlan => ({
 
 async function run(p: RunPlan, scripts: Record<string, MockReply[]>, tools: ToolSet | undefined, options: Partial<EngineOptions> = {}) {
   const providers: Record<string, MockProvider> = {};
-  const createProvider = async (c: ResolvedProvider): Promise<Provider> => (providers[c.name] = createMockProvider(c, scripts[c.name] ?? []));
+  const createProvider = async (c: ProviderSettings): Promise<Provider> => (providers[c.name] = createMockProvider(c, scripts[c.name] ?? []));
   const events: EngineEvent[] = [];
   for await (const event of runPlan(p, { textReachesUser: true, createProvider, sleep: async () => {}, tools, ...options })) events.push(event);
   return { events, providers, last: events.at(-1)! };
@@ -145,7 +145,7 @@ describe('tool calls of one turn', () => {
 describe('a fallback in the middle of a tool loop', () => {
   it('the fallback gets the whole conversation, the first provider\'s tool calls and results included, and the run stays there', async () => {
     const tools = await realTools({ 'notes.md': 'hello\n' });
-    const { providers, last, events } = await run(plan({ chain: [step('a'), step('b')] }), {
+    const { providers, last, events } = await run(plan({ chain: [entry('a'), entry('b')] }), {
       a: [{ toolCalls: [{ id: 'a1', name: 'read_file', input: { path: 'notes.md' } }] }, { error: { status: 503 } }],
       b: [{ toolCalls: [{ id: 'b1', name: 'list_files', input: {} }] }, { text: 'Answered by b.' }],
     }, tools);
@@ -159,7 +159,7 @@ describe('a fallback in the middle of a tool loop', () => {
 });
 
 describe('budgets in-process', () => {
-  const pricedStep = (name: string): PlannedProvider => ({ ...step(name), provider: { ...config(name), pricing: { [`${name}-model`]: { input: 1, output: 1 } } } });
+  const pricedStep = (name: string): PlannedProvider => ({ ...entry(name), price: { input: 1, output: 1 } });
 
   it('maxCost with a price of $1 per 1M tokens: a turn of 3M tokens passes a $2 budget and stops the run after it', async () => {
     const tools = await realTools({});
@@ -171,7 +171,7 @@ describe('budgets in-process', () => {
   });
 
   it('the estimate before a turn counts what every request carries besides the conversation: the tool definitions and the output schema', async () => {
-    const cheap = (name: string): PlannedProvider => ({ ...step(name), provider: { ...config(name), pricing: { [`${name}-model`]: { input: 10, output: 10 } } } });
+    const cheap = (name: string): PlannedProvider => ({ ...entry(name), price: { input: 10, output: 10 } });
     // 400,000 characters ≈ 100,000 tokens ≈ $1 at $10 per 1M: past a $0.5 budget before anything is sent.
     const { set } = gatedTools([]);
     const bigTools: ToolSet = { ...set, specs: [{ name: 'huge', description: 'x'.repeat(400_000), parameters: { type: 'object' } }] };

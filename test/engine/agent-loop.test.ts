@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { ResolvedProvider } from '../../src/core/config.js';
-import type { PlannedProvider, RunPlan } from '../../src/core/plan.js';
+import type { PlannedProvider, ProviderSettings, RunPlan } from '../../src/core/plan.js';
 import { runPlan, type EngineEvent } from '../../src/engine/run.js';
 import { createMockProvider } from '../../src/providers/mock/index.js';
 import type { MockReply } from '../../src/providers/mock/script.js';
 
-const provider: ResolvedProvider = { name: 'm', type: 'mock', model: 'm', keySource: null, needsKey: false, keyVariables: [], headers: {} };
-const step: PlannedProvider = { provider, model: 'm', retry: { retries: 0, minDelayMs: 0, maxDelayMs: 0 }, timeoutMs: 5000 };
+const provider: ProviderSettings = { name: 'm', type: 'mock', keySource: null, needsKey: false, keyVariables: [] };
+const entry: PlannedProvider = { provider, model: 'm', retry: { retries: 0, minDelayMs: 0, maxDelayMs: 0 }, timeoutMs: 5000, price: { input: 0, output: 0 } };
 
 async function run(replies: MockReply[], overrides: Partial<RunPlan>): Promise<EngineEvent[]> {
-  const plan: RunPlan = { agent: null, chain: [step], request: { messages: [{ role: 'user', content: 'go' }] }, stream: true, maxSteps: 10, maxCost: null, input: 'go', log: true, tools: null, ...overrides };
+  const plan: RunPlan = { agent: null, chain: [entry], request: { messages: [{ role: 'user', content: 'go' }] }, stream: true, maxSteps: 10, maxCost: null, input: 'go', log: true, tools: null, ...overrides };
   const events: EngineEvent[] = [];
   for await (const event of runPlan(plan, { textReachesUser: true, createProvider: async () => createMockProvider(provider, replies) })) events.push(event);
   return events;

@@ -4,8 +4,8 @@
  * setting a provider of the chain does not take is one warning per run; costs are tidy.
  */
 import { describe, expect, it } from 'vitest';
-import type { ResolvedProvider } from '../../src/core/config.js';
-import type { PlannedProvider, RunPlan } from '../../src/core/plan.js';
+import type { PlannedProvider, ProviderSettings, RunPlan } from '../../src/core/plan.js';
+import { priceFor } from '../../src/providers/pricing.js';
 import { LoomError } from '../../src/core/errors.js';
 import { runPlan, type EngineEvent } from '../../src/engine/run.js';
 import { createMockProvider, type MockReply } from '../../src/providers/mock/index.js';
@@ -13,8 +13,12 @@ import type { Provider, ProviderEvent } from '../../src/core/messages.js';
 
 const RETRY = { retries: 2, minDelayMs: 1, maxDelayMs: 10 };
 
-const config = (name: string, overrides: Partial<ResolvedProvider> = {}): ResolvedProvider => ({ name, type: 'mock', model: `${name}-model`, keySource: null, needsKey: false, keyVariables: [], headers: {}, ...overrides });
-const step = (name: string, overrides: Partial<PlannedProvider> = {}): PlannedProvider => ({ provider: config(name), model: `${name}-model`, retry: RETRY, timeoutMs: 5000, ...overrides });
+const config = (name: string, overrides: Partial<ProviderSettings> = {}): ProviderSettings => ({ name, type: 'mock', keySource: null, needsKey: false, keyVariables: [], ...overrides });
+/** A chain entry; its price, unless given, is the built-in one of its provider and model (as a plan's). */
+const entry = (name: string, overrides: Partial<PlannedProvider> = {}): PlannedProvider => {
+  const provider = overrides.provider ?? config(name);
+  return { provider, model: `${name}-model`, retry: RETRY, timeoutMs: 5000, price: priceFor(provider.type, overrides.model ?? `${name}-model`, undefined, provider.name), ...overrides };
+};
 const plan = (chain: PlannedProvider[], overrides: Partial<RunPlan> = {}): RunPlan => ({ agent: null, chain, request: { messages: [{ role: 'user', content: 'hi' }] }, stream: true, maxSteps: 10, maxCost: null, input: 'hi', log: true, tools: null, ...overrides });
 
 /** A provider that plays scripted event lists, one per request (a thrown error where given). */
@@ -35,7 +39,7 @@ function scripted(name: string, turns: (ProviderEvent[] | Error)[]): Provider & 
 
 async function run(p: RunPlan, providers: Record<string, Provider>): Promise<EngineEvent[]> {
   const events: EngineEvent[] = [];
-  const createProvider = async (c: ResolvedProvider) => providers[c.name] ?? createMockProvider(c, []);
+  const createProvider = async (c: ProviderSettings) => providers[c.name] ?? createMockProvider(c, []);
   for await (const event of runPlan(p, { textReachesUser: true, createProvider, sleep: async () => {}, random: () => 0.5 })) events.push(event);
   return events;
 }
@@ -48,7 +52,7 @@ describe('refusals', () => {
       { type: 'finish', reason: 'content-filter', rawReason: 'refusal', refusal: { reason: 'stop_reason refusal, cyber', text: 'Blocked by policy.' } },
     ]]);
     const b = scripted('b', []);
-    const events = await run(plan([step('a'), step('b')]), { a, b });
+    const events = await run(plan([entry('a'), entry('b')]), { a, b });
     expect(events.filter((e) => e.type === 'fallback' || e.type === 'retry')).toEqual([]);
     expect(b.calls).toBe(0);
     expect(events.at(-1)).toMatchObject({
@@ -63,7 +67,7 @@ describe('refusals', () => {
   });
 
   it('a mock content-filter finish without words names its reason', async () => {
-    const events = await run(plan([step('m')]), { m: createMockProvider(config('m'), [{ text: '', finishReason: 'content-filter' } satisfies MockReply]) });
+    const events = await run(plan([entry('m')]), { m: createMockProvider(config('m'), [{ text: '', finishReason: 'content-filter' } satisfies MockReply]) });
     expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'refused', message: 'm: the model refused to answer (content-filter)' } });
   });
 });
@@ -84,7 +88,7 @@ describe('http events', () => {
         yield { type: 'finish', reason: 'stop' };
       },
     };
-    const events = await run(plan([step('a')]), { a });
+    const events = await run(plan([entry('a')]), { a });
     expect(events.filter((e) => e.type === 'http')).toEqual([
       { type: 'http', provider: 'a', attempt: 1, method: 'POST', path: '/v1/chat/completions', status: 503, durationMs: 5, requestId: 'req_503' },
       { type: 'http', provider: 'a', attempt: 2, method: 'POST', path: '/v1/chat/completions', status: 200, durationMs: 5, requestId: 'req_200' },
@@ -94,7 +98,7 @@ describe('http events', () => {
 });
 
 describe('settings a provider does not take', () => {
-  const anthropic = (name: string, overrides: Partial<PlannedProvider> = {}) => step(name, { provider: config(name, { type: 'anthropic' }), ...overrides });
+  const anthropic = (name: string, overrides: Partial<PlannedProvider> = {}) => entry(name, { provider: config(name, { type: 'anthropic' }), ...overrides });
 
   const WHY = '(the Anthropic Messages API version 2026-10-21 has no sampling parameters), so it is not sent';
   const busy: MockReply = { error: { status: 503, message: 'busy' } };
@@ -105,7 +109,7 @@ describe('settings a provider does not take', () => {
     expect(first.filter((e) => e.type === 'warning')).toEqual([{ type: 'warning', message: `claude does not take "temperature" ${WHY}` }]);
     expect(first.map((e) => e.type).slice(0, 2)).toEqual(['start', 'warning']);
 
-    const fellBack = await run(plan([anthropic('claude'), step('m'), anthropic('backup')], { request }), {
+    const fellBack = await run(plan([anthropic('claude'), entry('m'), anthropic('backup')], { request }), {
       claude: createMockProvider(config('claude'), [busy, busy, busy]),
       m: createMockProvider(config('m'), [busy, busy, busy]),
       backup: createMockProvider(config('backup'), [{ text: 'ok' }]),
@@ -123,15 +127,15 @@ describe('settings a provider does not take', () => {
     const request = { messages: [{ role: 'user' as const, content: 'hi' }], temperature: 0.2 };
     const viaParams = await run(plan([anthropic('claude', { params: { temperature: 0.2 } })], { request }), { claude: createMockProvider(config('claude'), [{ text: 'ok' }]) });
     const unset = await run(plan([anthropic('claude')]), { claude: createMockProvider(config('claude'), [{ text: 'ok' }]) });
-    const skipped = await run(plan([step('m'), anthropic('backup', { unusable: 'no API key' })], { request }), { m: createMockProvider(config('m'), [{ text: 'ok' }]) });
+    const skipped = await run(plan([entry('m'), anthropic('backup', { unusable: 'no API key' })], { request }), { m: createMockProvider(config('m'), [{ text: 'ok' }]) });
     for (const events of [viaParams, unset, skipped]) expect(events.filter((e) => e.type === 'warning')).toEqual([]);
   });
 });
 
 describe('tidy numbers', () => {
   it('costUsd is rounded to 8 decimal places, never float noise', async () => {
-    const priced = config('p', { type: 'openai-compatible', pricing: { 'p-model': { input: 0.15, output: 0.6 } } });
-    const events = await run(plan([step('p', { provider: priced })]), { p: createMockProvider(priced, [{ text: 'x', usage: { inputTokens: 356, outputTokens: 38 } }]) });
+    const priced = config('p', { type: 'openai-compatible' });
+    const events = await run(plan([entry('p', { provider: priced, price: { input: 0.15, output: 0.6 } })]), { p: createMockProvider(priced, [{ text: 'x', usage: { inputTokens: 356, outputTokens: 38 } }]) });
     // (356 × 0.15 + 38 × 0.6) / 1e6 is 0.00007620000000000001 in floating point.
     expect(events.at(-1)).toMatchObject({ type: 'done', costUsd: 0.0000762 });
   });

@@ -6,19 +6,18 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ResolvedProvider } from '../../src/core/config.js';
-import type { PlannedProvider, RunPlan } from '../../src/core/plan.js';
+import type { PlannedProvider, ProviderSettings, RunPlan } from '../../src/core/plan.js';
 import { KnownSecrets } from '../../src/core/secrets.js';
 import type { EngineEvent } from '../../src/engine/run.js';
 import { runOnce } from '../../src/engine/run-once.js';
 import { createMockProvider } from '../../src/providers/mock/index.js';
 import type { MockReply } from '../../src/providers/mock/script.js';
 
-const provider: ResolvedProvider = { name: 'scripted', type: 'mock', model: 'm', keySource: null, needsKey: false, keyVariables: [], headers: {} };
-const step: PlannedProvider = { provider, model: 'm', retry: { retries: 0, minDelayMs: 0, maxDelayMs: 0 }, timeoutMs: 5000 };
+const provider: ProviderSettings = { name: 'scripted', type: 'mock', keySource: null, needsKey: false, keyVariables: [] };
+const entry: PlannedProvider = { provider, model: 'm', retry: { retries: 0, minDelayMs: 0, maxDelayMs: 0 }, timeoutMs: 5000, price: { input: 0, output: 0 } };
 
 function plan(overrides: Partial<RunPlan> = {}): RunPlan {
-  return { agent: 'bot', chain: [step], request: { messages: [{ role: 'user', content: 'Read notes.md' }] }, stream: true, maxSteps: 5, maxCost: null, input: 'Read notes.md', log: true, tools: null, ...overrides };
+  return { agent: 'bot', chain: [entry], request: { messages: [{ role: 'user', content: 'Read notes.md' }] }, stream: true, maxSteps: 5, maxCost: null, input: 'Read notes.md', log: true, tools: null, ...overrides };
 }
 
 async function workspaceWith(files: Record<string, string>): Promise<string> {

@@ -4,10 +4,9 @@
  */
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createProvider } from '../../src/providers/registry.js';
 import type { ChatRequest } from '../../src/core/messages.js';
 import { anthropicWire, drop, FakeProviderServer, json, raw } from '../support/fake-provider-server.js';
-import { collect, failure, ofType, providerConfig, text, usage } from './helpers.js';
+import { collect, failure, ofType, makeProvider, text, usage } from './helpers.js';
 
 const KEY = 'sk-ant-test-0123456789abcdef';
 const PATH = '/v1/messages';
@@ -25,7 +24,7 @@ afterEach(() => {
 });
 
 const anthropic = (overrides: Record<string, unknown> = {}) =>
-  createProvider(providerConfig({ type: 'anthropic', name: 'anthropic', apiKey: KEY, keySource: 'ANTHROPIC_API_KEY', keyVariables: ['ANTHROPIC_API_KEY'], baseUrl: server.url, ...overrides }));
+  makeProvider({ type: 'anthropic', name: 'anthropic', apiKey: KEY, keySource: 'ANTHROPIC_API_KEY', keyVariables: ['ANTHROPIC_API_KEY'], baseUrl: server.url, ...overrides });
 
 const request: ChatRequest = {
   model: 'claude-sonnet-5-5',

@@ -6,11 +6,10 @@
  * once as an `http` event (for --verbose) without a header, a body or a key.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProvider } from '../../src/providers/registry.js';
 import type { ProviderType } from '../../src/core/config.js';
 import type { ChatRequest, ProviderEvent } from '../../src/core/messages.js';
 import { anthropicWire, FakeProviderServer, geminiWire, json, openaiWire } from '../support/fake-provider-server.js';
-import { collect, collectAll, failure, ofType, providerConfig, text, usage } from './helpers.js';
+import { collect, collectAll, failure, ofType, makeProvider, text, usage } from './helpers.js';
 
 const OPENAI = '/v1/chat/completions';
 const ANTHROPIC = '/v1/messages';
@@ -31,7 +30,7 @@ afterEach(() => {
 });
 
 const provider = (type: ProviderType, overrides: Record<string, unknown> = {}) =>
-  createProvider(providerConfig({ type, name: type, apiKey: KEY, baseUrl: type === 'openai' || type === 'openai-compatible' ? `${server.url}/v1` : server.url, ...overrides }));
+  makeProvider({ type, name: type, apiKey: KEY, baseUrl: type === 'openai' || type === 'openai-compatible' ? `${server.url}/v1` : server.url, ...overrides });
 
 const request = (model = 'test-model'): ChatRequest => ({ model, messages: [{ role: 'user', content: 'Say hello' }] });
 

@@ -4,10 +4,9 @@
  */
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createProvider } from '../../src/providers/registry.js';
 import type { ChatRequest } from '../../src/core/messages.js';
 import { drop, FakeProviderServer, geminiWire, json, raw } from '../support/fake-provider-server.js';
-import { collect, failure, ofType, providerConfig, text, usage } from './helpers.js';
+import { collect, failure, makeProvider, ofType, providerCredentials, providerSettings, text, usage } from './helpers.js';
 
 const KEY = 'AIza-test-gemini-0123456789';
 const MODEL = 'gemini-3.5-flash';
@@ -27,7 +26,7 @@ afterEach(() => {
 });
 
 const gemini = (overrides: Record<string, unknown> = {}) =>
-  createProvider(providerConfig({ type: 'gemini', name: 'gemini', apiKey: KEY, keySource: 'GEMINI_API_KEY', keyVariables: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], baseUrl: server.url, ...overrides }));
+  makeProvider({ type: 'gemini', name: 'gemini', apiKey: KEY, keySource: 'GEMINI_API_KEY', keyVariables: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], baseUrl: server.url, ...overrides });
 
 const request: ChatRequest = {
   model: MODEL,
@@ -112,7 +111,7 @@ describe('gemini: request', () => {
   it('uses Google\'s own base URL, not GOOGLE_GEMINI_BASE_URL, when the config names none', async () => {
     vi.stubEnv('GOOGLE_GEMINI_BASE_URL', 'http://127.0.0.1:1');
     const { createGeminiClient, GEMINI_DEFAULT_BASE_URL } = await import('../../src/providers/gemini/index.js');
-    const client = createGeminiClient(providerConfig({ type: 'gemini', apiKey: KEY }));
+    const client = createGeminiClient(providerSettings({ type: 'gemini', apiKey: KEY }), providerCredentials({ type: 'gemini', apiKey: KEY }));
     expect((client as unknown as { apiClient: { getBaseUrl(): string } }).apiClient.getBaseUrl()).toBe(GEMINI_DEFAULT_BASE_URL);
     expect(client.vertexai).toBe(false);
   });

@@ -1,17 +1,40 @@
 /** Shared bits of the provider tests. */
-import type { ResolvedProvider } from '../../src/core/config.js';
+import type { ProviderCredentials, ProviderType } from '../../src/core/config.js';
 import { isLoomError, type LoomError } from '../../src/core/errors.js';
 import type { ChatRequest, Provider, ProviderEvent, StreamOptions } from '../../src/core/messages.js';
+import type { ProviderSettings } from '../../src/core/plan.js';
+import { createProvider, type ProviderContext } from '../../src/providers/registry.js';
 
-export function providerConfig(overrides: Partial<ResolvedProvider> & Pick<ResolvedProvider, 'type'>): ResolvedProvider {
+/** A provider under test: its settings, and what its context gives it (the credentials, the merged timeout). */
+export interface ProviderUnderTest extends Partial<ProviderSettings> {
+  type: ProviderType;
+  apiKey?: string;
+  headers?: Record<string, string>;
+  /** The chain entry's merged timeout the SDK gets; default: none (the SDKs' ten minutes). */
+  timeoutMs?: number;
+}
+
+export function providerSettings({ apiKey, headers: _headers, timeoutMs: _timeoutMs, ...overrides }: ProviderUnderTest): ProviderSettings {
   return {
     name: overrides.type,
-    keySource: overrides.apiKey ? 'TEST_KEY' : null,
+    keySource: apiKey ? 'TEST_KEY' : null,
     needsKey: overrides.type !== 'mock' && overrides.type !== 'openai-compatible',
     keyVariables: [],
-    headers: {},
     ...overrides,
   };
+}
+
+export function providerCredentials({ apiKey, headers }: ProviderUnderTest): ProviderCredentials {
+  return { ...(apiKey !== undefined ? { apiKey } : {}), headers: { ...headers } };
+}
+
+export function providerContext(under: ProviderUnderTest): ProviderContext {
+  return { credentials: () => providerCredentials(under), timeoutMs: under.timeoutMs ?? 0 };
+}
+
+/** The registry's provider for `under`, built as the engine builds one. */
+export function makeProvider(under: ProviderUnderTest): Promise<Provider> {
+  return createProvider(providerSettings(under), providerContext(under));
 }
 
 /** Events that describe the wire, not the answer: `activity` (it is alive) and `http` (one per request, for --verbose). */

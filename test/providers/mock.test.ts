@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockProvider, MockProvider, splitWords } from '../../src/providers/mock/index.js';
 import { parseScript } from '../../src/providers/mock/script.js';
-import { createProvider } from '../../src/providers/registry.js';
 import type { ChatRequest } from '../../src/core/messages.js';
-import { collect, failure, ofType, providerConfig, text } from './helpers.js';
+import { collect, failure, ofType, makeProvider, text } from './helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -29,7 +28,7 @@ const request: ChatRequest = {
 
 describe('mock: echo', () => {
   it('streams the last user message back word by word with counted usage', async () => {
-    const provider = await createProvider(providerConfig({ type: 'mock', name: 'mock' }));
+    const provider = await makeProvider({ type: 'mock', name: 'mock' });
     const events = await collect(provider, request);
     expect(ofType(events, 'text-delta').map((e) => e.text)).toEqual(['Hello', ' there,', '  world!', '\nBye.']);
     expect(text(events)).toBe('Hello there,  world!\nBye.');
@@ -70,7 +69,7 @@ describe('mock: script', () => {
       { error: { status: 429, message: 'slow down', retryAfterMs: 1500 } },
       { text: 'Done.', usage: { inputTokens: 100, outputTokens: 2 } },
     ]));
-    const provider = await createProvider(providerConfig({ type: 'mock', name: 'mock', script }));
+    const provider = await makeProvider({ type: 'mock', name: 'mock', script });
     expect(provider).toBeInstanceOf(MockProvider);
 
     expect(text(await collect(provider, request))).toBe('Let me look.');
@@ -132,7 +131,7 @@ describe('mock: script', () => {
     expect(() => parseScript([{ txt: 'typo' }])).toThrow(/unknown field "txt"/);
     const bad = join(dir, 'bad.json');
     await writeFile(bad, '[1, ');
-    await expect(createProvider(providerConfig({ type: 'mock', script: bad }))).rejects.toMatchObject({ code: 'config_invalid' });
-    await expect(createProvider(providerConfig({ type: 'mock', script: join(dir, 'missing.json') }))).rejects.toMatchObject({ code: 'config_invalid' });
+    await expect(makeProvider({ type: 'mock', script: bad })).rejects.toMatchObject({ code: 'config_invalid' });
+    await expect(makeProvider({ type: 'mock', script: join(dir, 'missing.json') })).rejects.toMatchObject({ code: 'config_invalid' });
   });
 });

@@ -5,11 +5,10 @@
  */
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createProvider } from '../../src/providers/registry.js';
 import type { ChatRequest } from '../../src/core/messages.js';
 import { drop, FakeProviderServer, hang, json, openaiWire, raw } from '../support/fake-provider-server.js';
 import { validateChatCompletionRequest } from './openapi.js';
-import { collect, collectAll, failure, hello, ofType, providerConfig, text, usage } from './helpers.js';
+import { collect, collectAll, failure, hello, ofType, makeProvider, text, usage } from './helpers.js';
 
 const KEY = 'sk-test-openai-0123456789abcdef';
 const PATH = '/v1/chat/completions';
@@ -27,7 +26,7 @@ afterEach(() => {
 });
 
 const openai = (overrides: Record<string, unknown> = {}) =>
-  createProvider(providerConfig({ type: 'openai', name: 'openai', apiKey: KEY, keySource: 'OPENAI_API_KEY', keyVariables: ['OPENAI_API_KEY'], baseUrl: `${server.url}/v1`, model: 'gpt-5.4-mini', ...overrides }));
+  makeProvider({ type: 'openai', name: 'openai', apiKey: KEY, keySource: 'OPENAI_API_KEY', keyVariables: ['OPENAI_API_KEY'], baseUrl: `${server.url}/v1`, ...overrides });
 
 const request: ChatRequest = {
   model: 'gpt-5.4-mini',

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_TYPES } from '../../src/core/config.js';
 import { createProvider, PROVIDER_LOADERS } from '../../src/providers/registry.js';
-import { providerConfig } from './helpers.js';
+import { makeProvider } from './helpers.js';
 
 describe('registry', () => {
   it('has a loader for every provider type', () => {
@@ -12,14 +12,14 @@ describe('registry', () => {
 
   it('creates each type with its name and type', async () => {
     for (const type of PROVIDER_TYPES) {
-      const provider = await createProvider(providerConfig({ type, name: `my-${type}`, apiKey: 'sk-test-x', baseUrl: 'http://127.0.0.1:9/v1' }));
+      const provider = await makeProvider({ type, name: `my-${type}`, apiKey: 'sk-test-x', baseUrl: 'http://127.0.0.1:9/v1' });
       expect(provider).toMatchObject({ name: `my-${type}`, type });
       expect(typeof provider.stream).toBe('function');
     }
   });
 
   it('rejects an unknown type', async () => {
-    await expect(createProvider(providerConfig({ type: 'nope' as never }))).rejects.toMatchObject({ code: 'unknown_provider' });
+    await expect(makeProvider({ type: 'nope' as never })).rejects.toMatchObject({ code: 'unknown_provider' });
   });
 
   it('imports no SDK statically: only types, errors and string-literal dynamic imports', () => {

@@ -6,12 +6,12 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderType } from '../../src/core/config.js';
-import { ANTHROPIC_API_VERSION, droppedSettings } from '../../src/providers/capabilities.js';
-import { createProvider } from '../../src/providers/registry.js';
+import { ANTHROPIC_API_VERSION } from '../../src/providers/anthropic/descriptor.js';
+import { droppedSettings } from '../../src/providers/capabilities.js';
 import type { ChatRequest } from '../../src/core/messages.js';
 import { wireBody } from '../../src/providers/wire.js';
 import { anthropicWire, FakeProviderServer, geminiWire, json, openaiWire, type FakeResponse } from '../support/fake-provider-server.js';
-import { collect, providerConfig } from './helpers.js';
+import { collect, makeProvider } from './helpers.js';
 
 let server: FakeProviderServer;
 beforeAll(async () => {
@@ -65,7 +65,7 @@ const REQUESTS: [string, ChatRequest][] = [
 
 describe.each(Object.keys(answers) as Exclude<ProviderType, 'mock'>[])('wireBody(%s) is what the SDK sends', (type) => {
   it.each(REQUESTS)('%s, streamed and not', async (_, request) => {
-    const provider = await createProvider(providerConfig({ type, name: type, apiKey: 'sk-test-wire-0123456789', baseUrl: type.startsWith('openai') ? `${server.url}/v1` : server.url }));
+    const provider = await makeProvider({ type, name: type, apiKey: 'sk-test-wire-0123456789', baseUrl: type.startsWith('openai') ? `${server.url}/v1` : server.url });
     for (const stream of [true, false]) {
       server.reset();
       server.enqueue(answers[type].path, stream ? answers[type].stream() : answers[type].whole());
@@ -79,7 +79,7 @@ describe.each(Object.keys(answers) as Exclude<ProviderType, 'mock'>[])('wireBody
 describe('settings an API does not take', () => {
   it('the Anthropic version named is the one the installed SDK sends', async () => {
     server.enqueue('/v1/messages', answers.anthropic.stream());
-    await collect(await createProvider(providerConfig({ type: 'anthropic', apiKey: 'sk-test-wire-0123456789', baseUrl: server.url })), { model: MODEL, messages: [{ role: 'user', content: 'hi' }] });
+    await collect(await makeProvider({ type: 'anthropic', apiKey: 'sk-test-wire-0123456789', baseUrl: server.url }), { model: MODEL, messages: [{ role: 'user', content: 'hi' }] });
     expect(server.requests[0]!.headers['anthropic-version']).toBe(ANTHROPIC_API_VERSION);
   });
 

@@ -1,13 +1,15 @@
 /**
- * For the run_command and process tests: processes found the way a user would check, from the
- * host's /proc, by a tag the test puts in the command's environment (pids written by a command
- * inside the sandbox are those of its own PID namespace, useless outside it), and whether the
- * bubblewrap sandbox can run on this machine.
+ * For the run_command, MCP and process tests: processes found the way a user would check, from
+ * the host's /proc, by a tag the test puts in the environment of a command or an MCP server, or by
+ * an outer process marker it gives the tool set (pids written by a command inside the sandbox are
+ * those of its own PID namespace, useless outside it), and whether the bubblewrap sandbox can run
+ * on this machine.
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach } from 'vitest';
 import { chooseSandbox } from '../../src/tools/command-sandbox.js';
+import { MARKER_VARIABLE } from '../../src/tools/processes.js';
 import { alive, waitFor } from './helpers.js';
 
 const TAG = 'LOOM_TEST_TAG';
@@ -21,7 +23,7 @@ export function newTag(): string {
 }
 
 afterEach(() => {
-  for (const tag of tags.splice(0)) for (const pid of tagged(tag)) process.kill(pid, 'SIGKILL');
+  for (const tag of tags.splice(0)) for (const pid of [...tagged(tag), ...markedWith(tag)]) process.kill(pid, 'SIGKILL');
 });
 
 /** An environment for a tool set: PATH and the tag (and any other variables). */
@@ -30,11 +32,31 @@ export const taggedEnv = (tag: string, extra: Record<string, string> = {}): Node
 /** Running (not zombie) processes whose environment holds the tag, read independently of Loom's own code. */
 export function tagged(tag: string): number[] {
   const needle = `${TAG}=${tag}`;
+  return processesWhere((environ) => environ.includes(needle));
+}
+
+/**
+ * A tool set's environment with `outer` as an outer process marker, as a Loom run inside another
+ * run's command has (CONTRACT §11 "Commands"): every process the tool set starts — a command, a
+ * stdio MCP server, whatever they start — carries it, whatever environment its config gives it.
+ */
+export const markedEnv = (outer: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv => ({
+  ...env,
+  [MARKER_VARIABLE]: env[MARKER_VARIABLE] ? `${env[MARKER_VARIABLE]},${outer}` : outer,
+});
+
+/** Running (not zombie) processes whose process marker holds `outer` (see markedEnv). */
+export function markedWith(outer: string): number[] {
+  const prefix = `${MARKER_VARIABLE}=`;
+  return processesWhere((environ) => environ.some((entry) => entry.startsWith(prefix) && entry.slice(prefix.length).split(',').includes(outer)));
+}
+
+function processesWhere(matches: (environ: string[]) => boolean): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(needle) && alive(Number(entry))) found.push(Number(entry));
+      if (matches(readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0')) && alive(Number(entry))) found.push(Number(entry));
     } catch {
       // gone meanwhile
     }

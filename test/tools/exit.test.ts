@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -26,18 +26,19 @@ describe.each([
     const { workspace, root } = await makeSandbox();
     const tag = newTag();
     const script = join(root, 'exit.mts');
+    // The MCP server writes its pid there (it gets a minimal environment: the tag does not reach it).
+    const pidFile = join(root, 'mcp.pid');
     await writeFile(
       script,
       `import { readFile } from 'node:fs/promises';
-import { createToolSet, mcpProcessIds } from ${JSON.stringify(TOOLS)};
+import { createToolSet } from ${JSON.stringify(TOOLS)};
 const workspace = ${JSON.stringify(workspace)};
 const set = await createToolSet({
   builtins: ['run_command'], workspace, configDir: workspace, env: process.env, allow: [], yes: true, shell: true, sandbox: ${sandbox},
-  mcpServers: { stubborn: { command: process.execPath, args: [${JSON.stringify(CUSTOM)}, '--ignore-sigterm', '--linger'] } },
+  mcpServers: { stubborn: { command: process.execPath, args: [${JSON.stringify(CUSTOM)}, '--ignore-sigterm', '--linger'], env: { LOOM_PID_FILE: ${JSON.stringify(pidFile)} } } },
 });
 void set.call({ id: '1', name: 'run_command', input: { command: 'sleep 30 & setsid -f sh -c "touch started; exec sleep 30"; sleep 30' } });
 while (!(await readFile(workspace + '/started').then(() => true, () => false))) await new Promise((r) => setTimeout(r, 20));
-console.log(JSON.stringify({ mcp: mcpProcessIds(set).stubborn }));
 process.exit(1);
 `,
     );
@@ -55,14 +56,12 @@ process.exit(1);
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     });
     // The tag reaches the commands through Loom's environment (the MCP server gets a minimal one).
-    const child = spawn(process.execPath, [bundle], { env: { ...process.env, NODE_PATH: NODE_MODULES, LOOM_TEST_TAG: tag }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
+    const child = spawn(process.execPath, [bundle], { env: { ...process.env, NODE_PATH: NODE_MODULES, LOOM_TEST_TAG: tag }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code, stderr).toBe(1);
-    const { mcp } = JSON.parse(stdout) as { mcp: number };
+    const mcp = Number(await readFile(pidFile, 'utf8'));
     expect(mcp).toBeGreaterThan(0);
     expect(await waitFor(() => !alive(mcp), 3000)).toBe(true);
     // The exit hook is synchronous: every one was sent SIGKILL before the process ended (a loaded

@@ -80,6 +80,12 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** The parent of a running process, from /proc. */
+export function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 /** kill(pid, 0) alone: a zombie counts. For direct children, which close() must wait for until collected. */
 export function exists(pid: number): boolean {
   try {

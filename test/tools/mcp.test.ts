@@ -1,25 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { McpServerConfig } from '../../src/core/config.js';
-import { LoomError } from '../../src/core/errors.js';
-import { mcpProcessIds } from '../../src/tools/index.js';
-import { LIMITS } from '../../src/tools/limits.js';
-import { MARKER_VARIABLE } from '../../src/tools/processes.js';
-import { newTag, tagged } from './command-helpers.js';
+import { markedEnv, markedWith, newTag } from './command-helpers.js';
 import { alive, call, exists, makeSandbox, tools, waitFor } from './helpers.js';
-
-const EVERYTHING = fileURLToPath(new URL('../../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url));
-const FILESYSTEM = fileURLToPath(new URL('../../node_modules/@modelcontextprotocol/server-filesystem/dist/index.js', import.meta.url));
-const CUSTOM = fileURLToPath(new URL('../fixtures/tools/custom-mcp-server.mjs', import.meta.url));
-
-const everything: McpServerConfig = { command: process.execPath, args: [EVERYTHING, 'stdio'] };
-const custom = (flags: string[] = [], env: Record<string, string> = {}): McpServerConfig => ({ command: process.execPath, args: [CUSTOM, ...flags], env });
-
-const readPid = async (file: string) => Number(await readFile(file, 'utf8'));
+import { EVERYTHING, FILESYSTEM, everything, onlyProcess, withTag } from './mcp-helpers.js';
 
 describe('MCP over stdio: server-everything', () => {
   it('lists its tools as <server>__<tool> after the built-ins, and calls echo end to end', async () => {
@@ -63,8 +48,9 @@ describe('MCP over stdio: server-everything', () => {
 
   it('close() stops the server: its process is gone when close resolves', async () => {
     const { workspace } = await makeSandbox();
-    const set = await tools(workspace, { builtins: [], mcpServers: { everything } });
-    const pid = mcpProcessIds(set).everything!;
+    const tag = newTag();
+    const set = await tools(workspace, { builtins: [], mcpServers: { everything: withTag(everything, tag) } });
+    const pid = onlyProcess(tag);
     expect(exists(pid)).toBe(true);
     await set.close();
     expect(exists(pid)).toBe(false);
@@ -75,8 +61,9 @@ describe('MCP over stdio: server-everything', () => {
   it('aborting the run stops the server without close(), and an aborted call returns at once', async () => {
     const { workspace } = await makeSandbox();
     const run = new AbortController();
-    const set = await tools(workspace, { builtins: [], mcpServers: { everything }, signal: run.signal });
-    const pid = mcpProcessIds(set).everything!;
+    const tag = newTag();
+    const set = await tools(workspace, { builtins: [], mcpServers: { everything: withTag(everything, tag) }, signal: run.signal });
+    const pid = onlyProcess(tag);
 
     const one = new AbortController();
     const started = Date.now();
@@ -95,7 +82,8 @@ describe('MCP over stdio: server-everything', () => {
 describe('MCP over stdio: server-filesystem', () => {
   it('works on a temporary folder', async () => {
     const { workspace } = await makeSandbox({ 'notes/todo.md': '- write tests\n' });
-    const set = await tools(workspace, { builtins: [], mcpServers: { fs: { command: process.execPath, args: [FILESYSTEM, '.'] } } });
+    const tag = newTag();
+    const set = await tools(workspace, { builtins: [], mcpServers: { fs: withTag({ command: process.execPath, args: [FILESYSTEM, '.'] }, tag) } });
     const names = set.specs.map((spec) => spec.name);
     expect(names).toEqual(expect.arrayContaining(['fs__read_text_file', 'fs__list_directory', 'fs__write_file']));
     // A relative path in args is relative to the workspace, the server's default cwd.
@@ -104,201 +92,9 @@ describe('MCP over stdio: server-filesystem', () => {
     const outside = await call(set, 'fs__read_text_file', { path: '/etc/hostname' });
     expect(outside.ok).toBe(false);
     expect(outside.output).toMatch(/Access denied/);
-    const pid = mcpProcessIds(set).fs!;
+    const pid = onlyProcess(tag);
     await set.close();
     expect(exists(pid)).toBe(false);
-  });
-});
-
-describe('MCP edge cases', () => {
-  it('makes tool names providers accept, unique, and keeps calling the real name', async () => {
-    const { workspace } = await makeSandbox();
-    const set = await tools(workspace, { builtins: [], mcpServers: { 'my.server': custom(), my_server: custom(['--linger']) } });
-    const names = ['dotted_name', 'fail', 'crash', 'wait', 'env', 'cwd'];
-    expect(set.specs.map((spec) => spec.name)).toEqual([...names.map((name) => `my_server__${name}`), ...names.map((name) => `my_server__${name}_2`)]);
-    expect(await call(set, 'my_server__dotted_name', {})).toEqual({ ok: true, output: 'dotted ok' });
-    expect(await call(set, 'my_server__dotted_name_2', undefined)).toEqual({ ok: true, output: 'dotted ok' });
-  });
-
-  it('an error message shows the command or URL, never the arguments, headers or query that may hold a key', async () => {
-    const { workspace } = await makeSandbox();
-    const stdio = await tools(workspace, { builtins: [], mcpServers: { s: { command: 'loom-no-such-mcp-server', args: ['--token', 'sk-secret-arg'] } } }).catch((e: Error) => e);
-    expect((stdio as Error).message).not.toContain('sk-secret');
-    const http = await tools(workspace, { builtins: [], mcpServers: { h: { url: 'http://user:sk-secret-pass@127.0.0.1:1/mcp?key=sk-secret-query', headers: { authorization: 'Bearer sk-secret-header' } } } }).catch((e: Error) => e);
-    expect(http).toMatchObject({ code: 'config_invalid', message: expect.stringMatching(/^MCP server "h" \(http:\/\/127\.0\.0\.1:1\/mcp\) failed to start: /) });
-    expect((http as Error).message).not.toContain('sk-secret');
-    const invalid = await tools(workspace, { builtins: [], mcpServers: { u: { url: 'not a url sk-secret' } } }).catch((e: Error) => e);
-    expect(invalid).toMatchObject({ code: 'config_invalid', message: 'MCP server "u": "url" is not a valid URL' });
-  });
-
-  it('a tool\'s isError is a failed result with its text', async () => {
-    const { workspace } = await makeSandbox();
-    const set = await tools(workspace, { builtins: [], mcpServers: { c: custom() } });
-    expect(await call(set, 'c__fail', { why: 'disk full' })).toEqual({ ok: false, output: 'failed: disk full' });
-  });
-
-  it('runs the server in the workspace, or in `cwd` relative to the config folder', async () => {
-    const { workspace, root } = await makeSandbox();
-    const set = await tools(workspace, { builtins: [], mcpServers: { a: custom(), b: { ...custom(), cwd: '..' } }, configDir: join(workspace, 'agents') });
-    await expect(call(set, 'a__cwd', {})).resolves.toEqual({ ok: true, output: workspace });
-    await expect(call(set, 'b__cwd', {})).resolves.toEqual({ ok: true, output: workspace });
-    const other = await tools(workspace, { builtins: [], mcpServers: { b: { ...custom(), cwd: root } } });
-    await expect(call(other, 'b__cwd', {})).resolves.toEqual({ ok: true, output: root });
-  });
-
-  it('a server that crashes during a call: that call and later ones fail clearly, the others go on', async () => {
-    const { workspace } = await makeSandbox();
-    const set = await tools(workspace, { builtins: [], mcpServers: { flaky: custom(), everything } });
-    const pid = mcpProcessIds(set).flaky!;
-    expect(await call(set, 'flaky__crash', {})).toEqual({ ok: false, output: 'MCP server "flaky" stopped while running "crash"; its stderr ended with:\npanic: out of cheese' });
-    expect(await call(set, 'flaky__dotted_name', {})).toEqual({ ok: false, output: 'MCP server "flaky" has stopped; its tools cannot be used in this run; its stderr ended with:\npanic: out of cheese' });
-    expect(exists(pid)).toBe(false);
-    expect(mcpProcessIds(set)).not.toHaveProperty('flaky');
-    expect(await call(set, 'everything__echo', { message: 'fine' })).toEqual({ ok: true, output: 'Echo: fine' });
-  });
-
-  it('a server killed from outside is reported when its tools are called', async () => {
-    const { workspace } = await makeSandbox();
-    const set = await tools(workspace, { builtins: [], mcpServers: { c: custom() } });
-    const pid = mcpProcessIds(set).c!;
-    process.kill(pid, 'SIGKILL');
-    expect(await waitFor(() => !exists(pid))).toBe(true);
-    expect((await call(set, 'c__dotted_name', {})).output).toBe('MCP server "c" has stopped; its tools cannot be used in this run');
-  });
-
-  it('a command that does not exist: a config error naming the server and the command', async () => {
-    const { workspace } = await makeSandbox();
-    const error = await tools(workspace, { builtins: [], mcpServers: { search: { command: 'loom-no-such-mcp-server', args: ['--port', '1'] } } }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LoomError);
-    expect(error).toMatchObject({
-      code: 'config_invalid',
-      message: 'MCP server "search" ("loom-no-such-mcp-server") failed to start: command not found: "loom-no-such-mcp-server"',
-      hint: 'check "command" of mcpServers.search: it must be a program on PATH or a path to one',
-    });
-  });
-
-  it('a cwd that does not exist is named as such, not as a missing command', async () => {
-    const { workspace } = await makeSandbox();
-    await expect(tools(workspace, { builtins: [], mcpServers: { c: { ...custom(), cwd: 'nope' } } })).rejects.toMatchObject({
-      code: 'config_invalid',
-      message: `MCP server "c": its "cwd" ${join(workspace, 'nope')} is not a folder that exists`,
-    });
-  });
-
-  it('a server that exits at start: the error carries its stderr', async () => {
-    const { workspace } = await makeSandbox();
-    await expect(tools(workspace, { builtins: [], mcpServers: { db: custom(['--exit-at-start']) } })).rejects.toMatchObject({
-      code: 'config_invalid',
-      message: expect.stringMatching(/^MCP server "db" \(".*node"\) failed to start: it exited before it was ready; its stderr ended with:\nfatal: cannot open the database$/),
-    });
-  });
-
-  it('when one server fails to start, the ones that started are stopped', async () => {
-    const { workspace, root } = await makeSandbox();
-    const pidFile = join(root, 'good.pid');
-    const error = await tools(workspace, { builtins: [], mcpServers: { good: custom([], { LOOM_PID_FILE: pidFile }), bad: { command: 'loom-no-such-mcp-server' } } }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'config_invalid', message: expect.stringContaining('MCP server "bad"') });
-    expect(exists(await readPid(pidFile))).toBe(false);
-  });
-
-  it('a server that never answers times out at start and is killed, even when it ignores SIGTERM', async () => {
-    const { workspace, root } = await makeSandbox();
-    const pidFile = join(root, 'silent.pid');
-    const started = Date.now();
-    const error = await tools(workspace, { builtins: [], mcpStartTimeoutMs: 300, mcpServers: { mute: custom(['--silent', '--ignore-sigterm'], { LOOM_PID_FILE: pidFile }) } }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'config_invalid', message: expect.stringContaining('MCP server "mute" (') });
-    expect((error as Error).message).toContain('failed to start: it did not answer within 0.3 s; its stderr ended with:\nignoring SIGTERM');
-    expect(exists(await readPid(pidFile))).toBe(false);
-    expect(Date.now() - started).toBeLessThan(8000);
-  });
-
-  it('a server started through a wrapper is stopped with the wrapper, also when it ignores stdin and SIGTERM', async () => {
-    const { workspace, root } = await makeSandbox();
-    const pidFile = join(root, 'wrapped.pid');
-    // `; true` keeps sh waiting as the parent instead of exec-ing the server: a real wrapper, like npx.
-    const wrapped = (flags: string) => ({ command: '/bin/sh', args: ['-c', `"${process.execPath}" "${CUSTOM}" ${flags}; true`], env: { LOOM_PID_FILE: pidFile } });
-
-    const set = await tools(workspace, { builtins: [], mcpServers: { w: wrapped('--ignore-sigterm') } });
-    expect(await call(set, 'w__dotted_name', {})).toEqual({ ok: true, output: 'dotted ok' });
-    const server = await readPid(pidFile);
-    expect(server).not.toBe(mcpProcessIds(set).w);
-    await set.close();
-    expect(await waitFor(() => !alive(server), 2000)).toBe(true);
-
-    const error = await tools(workspace, { builtins: [], mcpStartTimeoutMs: 300, mcpServers: { w: wrapped('--silent --ignore-sigterm') } }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'config_invalid' });
-    expect(await waitFor(() => !alive(server) && readFile(pidFile, 'utf8').then(Number).then((pid) => pid !== server && !alive(pid)), 2000)).toBe(true);
-  });
-
-  it('aborting while servers start stops them', async () => {
-    const { workspace, root } = await makeSandbox();
-    const pidFile = join(root, 'silent.pid');
-    const controller = new AbortController();
-    const pending = tools(workspace, { builtins: [], signal: controller.signal, mcpServers: { mute: custom(['--silent'], { LOOM_PID_FILE: pidFile }) } });
-    expect(await waitFor(() => readFile(pidFile, 'utf8').then(() => true, () => false))).toBe(true);
-    controller.abort();
-    await expect(pending).rejects.toMatchObject({ code: 'interrupted' });
-    expect(exists(await readPid(pidFile))).toBe(false);
-  });
-
-  it('a call aborted by its signal is cancelled on the server, which goes on', async () => {
-    const { workspace } = await makeSandbox();
-    const set = await tools(workspace, { builtins: [], mcpServers: { c: custom() } });
-    const controller = new AbortController();
-    const waiting = call(set, 'c__wait', {}, controller.signal);
-    setTimeout(() => controller.abort(), 50);
-    expect(await waiting).toEqual({ ok: false, output: 'the tool call was aborted' });
-    expect(await call(set, 'c__dotted_name', {})).toEqual({ ok: true, output: 'dotted ok' });
-  });
-
-  it('a call has its time limit in all: no answer times out, and progress does not extend it', async () => {
-    const { workspace } = await makeSandbox();
-    const set = await tools(workspace, { builtins: [], mcpCallTimeoutMs: 400, mcpServers: { c: custom(), everything } });
-    expect(await call(set, 'c__wait', {})).toEqual({ ok: false, output: 'MCP server "c", tool "wait": no answer within 0.4 s; the call was cancelled' });
-    expect(await call(set, 'c__dotted_name', {})).toEqual({ ok: true, output: 'dotted ok' });
-    // Reports progress every 0.2 s for 1.2 s.
-    const started = Date.now();
-    const long = await call(set, 'everything__trigger-long-running-operation', { duration: 1.2, steps: 6 });
-    expect(long).toEqual({ ok: false, output: 'MCP server "everything", tool "trigger-long-running-operation": no answer within 0.4 s; the call was cancelled' });
-    expect(Date.now() - started).toBeLessThan(1100);
-  });
-
-  it('the default limit is 60 s (CONTRACT §19)', () => {
-    expect(LIMITS.mcpCallTimeoutMs).toBe(60_000);
-  });
-
-  it('close() while a call is running ends the call and the server', async () => {
-    const { workspace } = await makeSandbox();
-    const set = await tools(workspace, { builtins: [], mcpServers: { c: custom(['--ignore-sigterm']) } });
-    const pid = mcpProcessIds(set).c!;
-    const waiting = call(set, 'c__wait', {});
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await set.close();
-    expect((await waiting).ok).toBe(false);
-    expect(exists(pid)).toBe(false);
-  });
-});
-
-describe('MCP stdio servers and their processes', () => {
-  it('a server carries the run\'s process marker, one of its own', async () => {
-    const { workspace } = await makeSandbox();
-    const set = await tools(workspace, { builtins: [], mcpServers: { c: custom(), d: custom() } });
-    const [c, d] = [await call(set, 'c__env', { name: MARKER_VARIABLE }), await call(set, 'd__env', { name: MARKER_VARIABLE })];
-    expect(c.output).toMatch(/^[0-9a-f]{24}\/mcp-\d+$/);
-    expect(d.output).toMatch(/^[0-9a-f]{24}\/mcp-\d+$/);
-    expect(c.output.split('/')[0]).toBe(d.output.split('/')[0]);
-    expect(c.output).not.toBe(d.output);
-  });
-
-  it('a stubborn server (ignoring SIGTERM) and the daemon it detached are gone after close()', async () => {
-    const { workspace } = await makeSandbox();
-    const tag = newTag();
-    const wrapper = `setsid -f sleep 300; exec "${process.execPath}" "${CUSTOM}" --ignore-sigterm --linger`;
-    const set = await tools(workspace, { builtins: [], mcpServers: { s: { command: '/bin/sh', args: ['-c', wrapper], env: { LOOM_TEST_TAG: tag } } } });
-    expect(await call(set, 's__dotted_name', {})).toEqual({ ok: true, output: 'dotted ok' });
-    expect(tagged(tag).length).toBe(2);
-    await set.close();
-    expect(tagged(tag)).toEqual([]);
   });
 });
 
@@ -337,10 +133,12 @@ describe('MCP over streamable HTTP: server-everything', () => {
   it('connects with a url, lists and calls tools, and ends its session on close', async () => {
     const { url, log } = await startHttpServer();
     const { workspace } = await makeSandbox();
-    const set = await tools(workspace, { builtins: [], mcpServers: { remote: { url, headers: { 'x-test': '1' } } } });
+    const outer = newTag();
+    const set = await tools(workspace, { builtins: [], mcpServers: { remote: { url, headers: { 'x-test': '1' } } }, env: markedEnv(outer) });
     expect(set.specs.map((spec) => spec.name)).toEqual(expect.arrayContaining(['remote__echo', 'remote__get-sum']));
     expect(await call(set, 'remote__echo', { message: 'over http' })).toEqual({ ok: true, output: 'Echo: over http' });
-    expect(mcpProcessIds(set)).toEqual({});
+    // No process started for it.
+    expect(markedWith(outer)).toEqual([]);
     await set.close();
     expect(await waitFor(() => log().includes('Received session termination request'))).toBe(true);
   });
@@ -358,8 +156,9 @@ describe('MCP over streamable HTTP: server-everything', () => {
 describe('no MCP servers', () => {
   it('starts nothing and still works', async () => {
     const { workspace } = await makeSandbox();
-    const set = await tools(workspace, { builtins: ['read_file'] });
-    expect(mcpProcessIds(set)).toEqual({});
+    const outer = newTag();
+    const set = await tools(workspace, { builtins: ['read_file'], env: markedEnv(outer) });
+    expect(markedWith(outer)).toEqual([]);
     expect(alive(process.pid)).toBe(true);
   });
 });

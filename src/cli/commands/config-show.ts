@@ -1,4 +1,5 @@
-import { BASE_URL_VARIABLES, BUILTIN_PROVIDERS, DEFAULTS } from '../../config/builtins.js';
+import { BUILTIN_PROVIDERS, DEFAULTS } from '../../config/builtins.js';
+import { descriptorOf } from '../../providers/descriptors.js';
 import type { ResolvedProvider } from '../../core/config.js';
 import { displayPath, loadAgent, type LoadedAgent, type LoadedProject } from '../../config/load.js';
 import { resolveProvider } from '../../config/resolve-provider.js';
@@ -58,7 +59,7 @@ function providerValues(project: LoadedProject): ShownValue[] {
         { key: `${prefix}.baseUrl`, value: displayUrl(provider.baseUrl) ?? null, source: baseUrlSource(provider, configured?.baseUrl !== undefined) },
         {
           key: `${prefix}.apiKey`,
-          value: provider.apiKey !== undefined ? REDACTED : null,
+          value: provider.keySource !== null ? REDACTED : null,
           source: provider.keySource ? (provider.keySource === 'config' ? 'project' : `env ${provider.keySource}${project.dotenvNames.includes(provider.keySource) ? ' (.env)' : ''}`) : provider.needsKey ? `not set (${provider.keyVariables.join(' or ')})` : 'not needed',
         },
         ...(['headers', 'timeoutMs', 'retry', 'limits', 'pricing', 'params', 'script'] as const)
@@ -66,7 +67,7 @@ function providerValues(project: LoadedProject): ShownValue[] {
           .map((field) => ({
             key: `${prefix}.${field}`,
             // Header values often carry credentials: show the names only.
-            value: field === 'headers' ? Object.fromEntries(Object.keys(provider.headers).map((header) => [header, REDACTED])) : provider[field],
+            value: field === 'headers' ? Object.fromEntries(provider.headerNames.map((header) => [header, REDACTED])) : provider[field],
             source: 'project',
           })),
       ];
@@ -80,7 +81,7 @@ function providerValues(project: LoadedProject): ShownValue[] {
 function baseUrlSource(provider: ResolvedProvider, configured: boolean): string {
   if (configured) return 'project';
   if (BUILTIN_PROVIDERS[provider.name]?.baseUrl) return 'built-in';
-  const variable = BASE_URL_VARIABLES[provider.type];
+  const variable = descriptorOf(provider.type)?.baseUrlVariable;
   return provider.baseUrl && variable ? `env ${variable}` : 'SDK default';
 }
 

@@ -1,6 +1,6 @@
 import { displayPath } from '../../config/load.js';
-import type { Problem } from '../../config/problems.js';
-import { validateProject, type ValidationReport } from '../../config/validate.js';
+import type { Problem } from '../../config/validate/problems.js';
+import { validateProject, type ValidationReport } from '../../config/validate/validate-project.js';
 import type { CommandFunction } from '../context.js';
 
 const configValidate: CommandFunction = async (ctx, _args, options) => {

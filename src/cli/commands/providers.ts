@@ -1,9 +1,10 @@
 import { discoverAgents, readAgent, type LoadedProject } from '../../config/load.js';
-import { canonicalProviderName, resolveAutoProvider, resolveProvider, unknownProviderError } from '../../config/resolve-provider.js';
+import { canonicalProviderName, readCredentials, resolveAutoProvider, resolveProvider, unknownProviderError } from '../../config/resolve-provider.js';
 import { resolveLimits } from '../../config/resolve-settings.js';
 import type { ResolvedProvider } from '../../core/config.js';
 import { attemptTurn } from '../../engine/attempt.js';
 import { LoomError, isLoomError } from '../../core/errors.js';
+import { keyFix } from '../../providers/key-hints.js';
 import { formatTable } from '../../output/table.js';
 import type { CommandContext, CommandFunction } from '../context.js';
 import { openProject, providerNames } from '../project.js';
@@ -38,7 +39,7 @@ const providers: CommandFunction = async (ctx, args, options) => {
     type: provider.type,
     model: provider.model ?? null,
     baseUrl: displayUrl(provider.baseUrl) ?? null,
-    keySet: provider.apiKey !== undefined,
+    keySet: provider.keySource !== null,
     keySource: provider.keySource,
   }));
 
@@ -92,15 +93,15 @@ async function probe(ctx: CommandContext, project: LoadedProject, provider: Reso
   const started = performance.now();
   try {
     if (!provider.model) throw new LoomError('config_invalid', `no model: set "model" in providers.${provider.name}`);
-    if (provider.needsKey && provider.apiKey === undefined) {
-      throw new LoomError('missing_api_key', `no API key: set ${provider.keyVariables.join(' or ') || 'apiKey'}`);
-    }
+    if (provider.needsKey && provider.keySource === null) throw new LoomError('missing_api_key', `no API key: ${keyFix(provider)}`);
     const { createProvider } = await import('../../providers/registry.js');
-    const instance = await createProvider(provider);
+    // One timeout, the engine's and the SDK's: the provider's over the project's.
+    const timeoutMs = resolveLimits(project, provider).timeoutMs.value;
+    const instance = await createProvider(provider, { credentials: () => readCredentials(provider.name, project.raw, project.env), timeoutMs });
     await attemptTurn(
       instance,
       { model: provider.model, messages: [{ role: 'user', content: 'Reply with the word OK.' }], maxTokens: 16 },
-      { signal: ctx.signal, stream: false, timeoutMs: resolveLimits(project, provider).timeoutMs.value, onDelta: () => {} },
+      { signal: ctx.signal, stream: false, timeoutMs, onDelta: () => {} },
     );
     return { ok: true, latencyMs: Math.round(performance.now() - started), error: null };
   } catch (error) {
@@ -141,7 +142,7 @@ async function providersInUse(ctx: CommandContext, project: LoadedProject): Prom
 }
 
 function keyStatus(provider: ResolvedProvider): string {
-  if (provider.apiKey !== undefined) return `set (${provider.keySource})`;
+  if (provider.keySource !== null) return `set (${provider.keySource})`;
   if (!provider.needsKey) return 'not needed';
   return `missing (${provider.keyVariables.join(' or ') || 'apiKey'})`;
 }

@@ -1,16 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BUILTIN_PROVIDERS } from './builtins.js';
-import { didYouMean } from './did-you-mean.js';
-import { hasReference, interpolate, type Env } from './interpolate.js';
+import { BUILTIN_PROVIDERS } from '../builtins.js';
+import { didYouMean } from '../did-you-mean.js';
+import { hasReference, interpolate, type Env } from '../interpolate.js';
+import { appendPointer } from './json-pointer.js';
 import type { JsonSource } from './json-source.js';
 import { problemAt, problemWithoutPlace, type Problem } from './problems.js';
-import { canonicalProviderName, knownProviderNames, resolveProvider } from './resolve-provider.js';
-import { parseNetworkAllowEntry } from '../core/network-allow.js';
-import { droppedSettings } from '../providers/capabilities.js';
+import { canonicalProviderName, knownProviderNames, resolveProvider } from '../resolve-provider.js';
+import { isObject } from '../../core/json.js';
+import { parseNetworkAllowEntry } from '../../core/network-allow.js';
+import { droppedSettings } from '../../providers/capabilities.js';
+import { AUTO_ORDER, descriptorOf } from '../../providers/descriptors.js';
+import { autoKeyVariables, keyFix, suggestedKeyVariable } from '../../providers/key-hints.js';
 import { checkOutputSchema } from './json-schema-check.js';
-import { BUILTIN_TOOLS, type AgentConfig, type ProjectConfig } from '../core/config.js';
-import type { FileReport } from './validate.js';
+import { BUILTIN_TOOLS, PROVIDER_TYPES, type AgentConfig, type ProjectConfig } from '../../core/config.js';
+import type { FileReport } from './validate-project.js';
 
 /** An agent whose config parsed, ready for the checks that look beyond its own file. */
 export interface CheckedAgent {
@@ -41,18 +45,19 @@ export async function checkProjectReferences(source: JsonSource, project: Projec
   problems.push(...checkNetworkAllow(source, project.network?.allow));
   for (const [name, entry] of Object.entries(project.providers ?? {})) {
     if (!entry || typeof entry !== 'object') continue;
-    const pointer = `/providers/${escapePointer(name)}`;
+    const pointer = appendPointer('/providers', name);
     const base = BUILTIN_PROVIDERS[name];
     const type = entry.type ?? base?.type;
     if (!type) {
-      problems.push(at(source, pointer, `provider "${name}" has no "type" (one of openai, anthropic, gemini, openai-compatible, mock)`, 'error', 'key'));
+      problems.push(at(source, pointer, `provider "${name}" has no "type" (one of ${PROVIDER_TYPES.join(', ')})`, 'error', 'key'));
       continue;
     }
-    if (type === 'openai-compatible' && !entry.baseUrl && !base?.baseUrl) {
-      problems.push(at(source, pointer, `provider "${name}" of type openai-compatible needs a "baseUrl" (for example http://localhost:11434/v1)`, 'error', 'key'));
+    const baseUrlExample = descriptorOf(type)?.baseUrlExample;
+    if (baseUrlExample && !entry.baseUrl && !base?.baseUrl) {
+      problems.push(at(source, pointer, `provider "${name}" of type ${type} needs a "baseUrl" (for example ${baseUrlExample})`, 'error', 'key'));
     }
     if (typeof entry.apiKey === 'string' && entry.apiKey !== '' && !hasReference(entry.apiKey)) {
-      problems.push(at(source, `${pointer}/apiKey`, `literal API key in the config file: use a variable instead, e.g. "\${${suggestedVariable(name, type)}}"`, 'warning'));
+      problems.push(at(source, `${pointer}/apiKey`, `literal API key in the config file: use a variable instead, e.g. "\${${suggestedKeyVariable(name, type)}}"`, 'warning'));
     }
     if (typeof entry.script === 'string') {
       if (type !== 'mock') problems.push(at(source, `${pointer}/script`, '"script" applies only to providers of type mock'));
@@ -73,11 +78,6 @@ function checkNetworkAllow(source: JsonSource, allow: unknown): Problem[] {
     const parsed = parseNetworkAllowEntry(entry);
     return 'problem' in parsed ? [at(source, `/network/allow/${index}`, parsed.problem)] : [];
   });
-}
-
-function suggestedVariable(name: string, type: string): string {
-  const defaults: Record<string, string> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', gemini: 'GEMINI_API_KEY' };
-  return defaults[type] ?? `${name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_KEY`;
 }
 
 function checkFallback(source: JsonSource, fallback: unknown, project: ProjectConfig): Problem[] {
@@ -156,15 +156,13 @@ function checkDroppedSettings(source: JsonSource, config: AgentConfig, project: 
     const resolved = canonicalProviderName(name, project) ? tryResolve(name, project, env) : undefined;
     if (!resolved || seen.has(resolved.name)) continue;
     seen.add(resolved.name);
-    const params = { ...resolved.params, ...(isPlainObject(config.params) ? config.params : {}) };
+    const params = { ...resolved.params, ...(isObject(config.params) ? config.params : {}) };
     for (const dropped of droppedSettings(resolved.type, { temperature: config.temperature, params })) {
       problems.push(at(source, `/${dropped.setting}`, `"${dropped.setting}" is not sent to provider "${resolved.name}": ${dropped.why}`, 'warning'));
     }
   }
   return problems;
 }
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function tryResolve(name: string, project: ProjectConfig, env: Env) {
   try {
@@ -204,22 +202,21 @@ export function checkKeys(project: ProjectConfig, agents: CheckedAgent[], env: E
   for (const [name, { primary, by, report }] of users) {
     const usedBy = `used by ${[...new Set(by)].join(', ')}`;
     if (name === 'auto') {
-      const found = ['anthropic', 'openai', 'gemini'].some((candidate) => tryResolve(candidate, project, env)?.apiKey);
+      const found = AUTO_ORDER.some((candidate) => tryResolve(candidate, project, env)?.keySource);
       if (!found) {
         problems.push({
           report,
-          problem: problemWithoutPlace(`defaultProvider is auto but no key is set: set ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY, or set "defaultProvider" (${usedBy})`),
+          problem: problemWithoutPlace(`defaultProvider is auto but no key is set: set ${autoKeyVariables()}, or set "defaultProvider" (${usedBy})`),
         });
       }
       continue;
     }
     if (!canonicalProviderName(name, project)) continue; // reported as unknown
     const resolved = tryResolve(name, project, env);
-    if (!resolved || !resolved.needsKey || resolved.apiKey !== undefined) continue;
-    const variable = resolved.keyVariables.join(' or ') || `apiKey in providers.${resolved.name}`;
+    if (!resolved || !resolved.needsKey || resolved.keySource !== null) continue;
     problems.push({
       report,
-      problem: problemWithoutPlace(`provider "${resolved.name}" has no API key: set ${variable} (${usedBy})`, { severity: primary ? 'error' : 'warning' }),
+      problem: problemWithoutPlace(`provider "${resolved.name}" has no API key: ${keyFix(resolved)} (${usedBy})`, { severity: primary ? 'error' : 'warning' }),
     });
   }
   return problems;
@@ -235,8 +232,4 @@ function readTextFile(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }

@@ -2,6 +2,7 @@
  * JSON pointers (RFC 6901), the addresses that ajv reports and `config validate` prints:
  * `/providers/my~1proxy/type` is the `type` of the provider named `my/proxy`.
  */
+import { isObject } from '../../core/json.js';
 
 /** The unescaped segments of a pointer; `''` (the whole document) has none. */
 export function parsePointer(pointer: string): string[] {
@@ -27,8 +28,8 @@ export function valueAt(value: unknown, pointer: string): unknown {
   let current = value;
   for (const segment of parsePointer(pointer)) {
     if (Array.isArray(current) && /^(0|[1-9]\d*)$/.test(segment)) current = current[Number(segment)];
-    else if (typeof current === 'object' && current !== null && !Array.isArray(current) && Object.hasOwn(current, segment)) {
-      current = (current as Record<string, unknown>)[segment];
+    else if (isObject(current) && Object.hasOwn(current, segment)) {
+      current = current[segment];
     } else return undefined;
   }
   return current;

@@ -6,7 +6,7 @@
  * Those are dropped: an error on the same line as the one before it, or right after it with only
  * whitespace between, is taken to be a consequence of that one.
  */
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../did-you-mean.js';
 
 /** A jsonc-parser error, its code by name (`CommaExpected`, from `printParseErrorCode`). */
 export interface JsonParseError {

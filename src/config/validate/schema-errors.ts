@@ -5,7 +5,7 @@
  *
  * Two things make raw ajv output hard to read, and are handled here:
  * - `oneOf`/`anyOf`: ajv reports every branch's failures plus a summary. We pick the branch the
- *   value was meant for (see `intendedBranch`) and report only its errors.
+ *   value was meant for (schema-branches.ts) and report only its errors.
  * - Summaries that repeat an error already given (`propertyNames`, `if`) are dropped, and the
  *   same message at the same place is reported once.
  *
@@ -13,9 +13,12 @@
  * does so): messages use each error's `schema`, `parentSchema` and `data`.
  */
 import type { ErrorObject } from 'ajv';
-import { didYouMean } from './did-you-mean.js';
-import { appendPointer, isWithin } from './json-pointer.js';
+import { isObject } from '../../core/json.js';
+import { didYouMean } from '../did-you-mean.js';
+import { appendPointer } from './json-pointer.js';
 import type { PositionPart } from './json-source.js';
+import { selectBranches } from './schema-branches.js';
+import { count, describeType, propertiesOf, typePhrase } from './schema-words.js';
 
 export interface SchemaIssue {
   /** Pointer of the value concerned, relative to the validated value. */
@@ -51,126 +54,6 @@ export function describeSchemaErrors(errors: readonly ErrorObject[]): SchemaIssu
   }
   return issues;
 }
-
-// ─── oneOf / anyOf ──────────────────────────────────────────────────────────────────────────
-
-interface Selection {
-  kept: ErrorObject[];
-  /** Hints added to errors of a branch chosen for want of a better one. */
-  hints: Map<ErrorObject, string>;
-}
-
-function selectBranches(errors: readonly ErrorObject[]): Selection {
-  const dropped = new Set<ErrorObject>();
-  const hints = new Map<ErrorObject, string>();
-  const summaries: ErrorObject[] = [];
-  for (const composite of errors) {
-    if ((composite.keyword !== 'oneOf' && composite.keyword !== 'anyOf') || !Array.isArray(composite.schema)) continue;
-    const branches = composite.schema as unknown[];
-    const members = new Map<ErrorObject, number>();
-    for (const error of errors) {
-      const branch = error === composite ? undefined : branchOf(error, composite, branches);
-      if (branch !== undefined) members.set(error, branch);
-    }
-    const choice = intendedBranch(branches, composite.data);
-    if (choice === undefined) {
-      // The value suits no branch at all (a number where an object is expected): the summary,
-      // reworded from the branches' types, says it better than each branch's complaint.
-      for (const member of members.keys()) dropped.add(member);
-      continue;
-    }
-    summaries.push(composite);
-    for (const [member, branch] of members) {
-      if (branch !== choice.index) dropped.add(member);
-      else if (member.instancePath !== composite.instancePath) continue;
-      else if (choice.byDefault && member.keyword === 'required') {
-        const alternatives = alternativesHint(branches);
-        if (alternatives) hints.set(member, alternatives);
-      } else if (!choice.byDefault && member.keyword === 'additionalProperties') {
-        hints.set(member, chosenFormHint(branches[choice.index]));
-      }
-    }
-  }
-  // A summary goes when other errors still speak about its value. It stays when none do (a value
-  // matching several branches of a oneOf): dropping it would hide the failure.
-  for (const summary of summaries) {
-    const explained = errors.some(
-      (error) => !dropped.has(error) && !isSummary(error) && isWithin(error.instancePath, summary.instancePath),
-    );
-    if (explained) dropped.add(summary);
-  }
-  return { kept: errors.filter((error) => !dropped.has(error)), hints };
-}
-
-const isSummary = (error: ErrorObject): boolean => error.keyword === 'oneOf' || error.keyword === 'anyOf';
-
-/** Which branch of `composite` an error comes from, when that can be told. */
-function branchOf(error: ErrorObject, composite: ErrorObject, branches: unknown[]): number | undefined {
-  if (!isWithin(error.instancePath, composite.instancePath)) return undefined;
-  const prefix = `${composite.schemaPath}/`;
-  if (error.schemaPath.startsWith(prefix)) {
-    const index = Number(error.schemaPath.slice(prefix.length).split('/')[0]);
-    return Number.isInteger(index) ? index : undefined;
-  }
-  // A branch that is only a `$ref` reports paths of the referenced schema instead. Only its
-  // errors about the value itself are attributed to it: deeper ones may come from another branch.
-  if (error.instancePath !== composite.instancePath) return undefined;
-  const index = branches.findIndex((branch) => {
-    const ref = isObject(branch) ? branch.$ref : undefined;
-    return typeof ref === 'string' && ref.startsWith('#') && error.schemaPath.startsWith(`${ref}/`);
-  });
-  return index < 0 ? undefined : index;
-}
-
-/**
- * The branch a value was meant for: among the branches whose `type` admits the value (a declared
- * type that matches beats no declared type), the last one whose required properties are all
- * present — for an MCP server, `url` means HTTP even when `command` is there too — else the first
- * (a stdio server, when neither `command` nor `url` is given). Undefined when no branch admits the
- * value's type.
- */
-function intendedBranch(branches: unknown[], data: unknown): { index: number; byDefault: boolean } | undefined {
-  const type = jsonType(data);
-  const exact: number[] = [];
-  const open: number[] = [];
-  branches.forEach((branch, index) => {
-    const declared = isObject(branch) ? branch.type : undefined;
-    if (declared === undefined) open.push(index);
-    else if (typeMatches(declared, type)) exact.push(index);
-  });
-  const pool = exact.length > 0 ? exact : open;
-  if (pool.length === 0) return undefined;
-  if (isObject(data)) {
-    const complete = pool.filter((index) => {
-      const required = (branches[index] as { required?: unknown }).required;
-      return Array.isArray(required) && required.length > 0 && required.every((name) => Object.hasOwn(data, String(name)));
-    });
-    const last = complete.at(-1);
-    if (last !== undefined) return { index: last, byDefault: false };
-  }
-  return { index: pool[0] ?? 0, byDefault: pool.length > 1 };
-}
-
-/** `give one of: "command" (a server started as a child process…), or "url" (a server reached over HTTP)`. */
-function alternativesHint(branches: unknown[]): string | undefined {
-  const forms = branches.flatMap((branch) => {
-    if (!isObject(branch) || !Array.isArray(branch.required) || branch.required.length === 0) return [];
-    const names = branch.required.map((name) => `"${String(name)}"`).join(' and ');
-    const description = typeof branch.description === 'string' ? ` (${lowerFirst(branch.description.replace(/\.$/, ''))})` : '';
-    return [`${names}${description}`];
-  });
-  return forms.length > 1 ? `give one of: ${forms.join(', or ')}` : undefined;
-}
-
-/** `with "url" this is a server reached over streamable HTTP, which takes: url, headers`. */
-function chosenFormHint(branch: unknown): string {
-  const schema = isObject(branch) ? branch : {};
-  const required = Array.isArray(schema.required) ? schema.required.map((name) => `"${String(name)}"`).join(' and ') : '';
-  const description = typeof schema.description === 'string' ? lowerFirst(schema.description.replace(/\.$/, '')) : 'this form';
-  return `with ${required} this is ${description}, which takes: ${Object.keys(propertiesOf(schema)).join(', ')}`;
-}
-
-// ─── one error ──────────────────────────────────────────────────────────────────────────────
 
 function describeError(error: ErrorObject): SchemaIssue | undefined {
   const pointer = error.instancePath;
@@ -278,53 +161,3 @@ function unionMessage(error: ErrorObject): string {
   }
   return `does not match any of the allowed forms`;
 }
-
-// ─── words ──────────────────────────────────────────────────────────────────────────────────
-
-const TYPE_WORDS: Record<string, string> = {
-  string: 'a string',
-  number: 'a number',
-  integer: 'an integer',
-  boolean: 'true or false',
-  object: 'an object',
-  array: 'an array',
-  null: 'null',
-};
-
-/** `integer` → `an integer`; `boolean` → `true or false`; `object,boolean` → `an object or a boolean`. */
-function typePhrase(type: unknown): string {
-  const types = (Array.isArray(type) ? type.map(String) : String(type).split(',')).filter(Boolean);
-  if (types.length === 1 && types[0] === 'boolean') return 'true or false';
-  const words = types.map((name) => (name === 'boolean' ? 'a boolean' : (TYPE_WORDS[name] ?? name)));
-  return words.length <= 1 ? (words[0] ?? 'valid') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
-}
-
-/** The type of what was given, never its value: the value may be a key. */
-function describeType(data: unknown): string {
-  const type = jsonType(data);
-  if (type === 'boolean') return 'a boolean';
-  if (type === 'integer') return 'a number';
-  return TYPE_WORDS[type] ?? type;
-}
-
-function jsonType(data: unknown): string {
-  if (data === null) return 'null';
-  if (Array.isArray(data)) return 'array';
-  if (typeof data === 'number') return Number.isInteger(data) ? 'integer' : 'number';
-  return typeof data;
-}
-
-function typeMatches(declared: unknown, type: string): boolean {
-  const types = [declared].flat().map(String);
-  return types.includes(type) || (type === 'integer' && types.includes('number'));
-}
-
-function propertiesOf(schema: unknown): Record<string, unknown> {
-  return isObject(schema) && isObject(schema.properties) ? schema.properties : {};
-}
-
-const count = (limit: unknown, one: string, many = `${one}s`): string => `${String(limit)} ${limit === 1 ? one : many}`;
-const lowerFirst = (text: string): string => text.charAt(0).toLowerCase() + text.slice(1);
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-

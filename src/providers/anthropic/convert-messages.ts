@@ -2,7 +2,8 @@
 import type { ContentBlockParam, MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages/messages';
 import { transformJSONSchema } from '@anthropic-ai/sdk/lib/transform-json-schema';
 import type { ChatRequest, Message, ToolCall, ToolSpec } from '../../core/messages.js';
-import { DEFAULT_MAX_TOKENS, isRecord, mergeParams } from '../shared.js';
+import { isObject } from '../../core/json.js';
+import { DEFAULT_MAX_TOKENS, mergeParams } from '../request-body.js';
 
 /** ToolCall.metadata key under which this provider keeps what it needs back. */
 export const METADATA_KEY = 'anthropic';
@@ -14,7 +15,7 @@ export interface AnthropicCallMetadata {
 
 function thinkingBefore(call: ToolCall): ContentBlockParam[] {
   const meta = call.metadata?.[METADATA_KEY];
-  return isRecord(meta) && Array.isArray(meta.thinking) ? (meta.thinking as ContentBlockParam[]) : [];
+  return isObject(meta) && Array.isArray(meta.thinking) ? (meta.thinking as ContentBlockParam[]) : [];
 }
 
 /** Anthropic tool_use ids must match ^[a-zA-Z0-9_-]+$; ids from another provider may not. */
@@ -32,7 +33,7 @@ function assistantBlocks(message: Extract<Message, { role: 'assistant' }>): Cont
   for (const [index, call] of [first, ...rest].entries()) {
     if (!call) continue;
     if (index > 0) blocks.push(...thinkingBefore(call));
-    const input = isRecord(call.input) ? call.input : {};
+    const input = isObject(call.input) ? call.input : {};
     blocks.push({ type: 'tool_use', id: toolUseId(call.id), name: call.name, input });
   }
   return blocks;

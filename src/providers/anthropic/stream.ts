@@ -1,7 +1,10 @@
 /** Messages API responses → ProviderEvents: the raw SSE event sequence, and a whole `message`. */
 import type { ContentBlockParam, Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
-import { cleanMessage, incompleteStreamError, malformedError, type ErrorContext } from '../http-error.js';
-import { isRecord, newToolCallId, parseToolInput } from '../shared.js';
+import { isObject } from '../../core/json.js';
+import type { ErrorContext } from '../errors/context.js';
+import { incompleteStreamError, malformedError } from '../errors/response.js';
+import { cleanMessage } from '../errors/scrub.js';
+import { newToolCallId, parseToolInput } from '../tool-input.js';
 import type { ProviderEvent, Refusal, ToolCall, Usage } from '../../core/messages.js';
 import { METADATA_KEY } from './convert-messages.js';
 import { mapFinishReason } from './map-finish-reason.js';
@@ -19,7 +22,7 @@ function toUsage(usage: Record<string, unknown>, output: number): Usage {
 function finishEvent(stopReason: string | undefined, stopDetails: unknown, ctx: ErrorContext): ProviderEvent {
   if (stopReason === undefined) return { type: 'finish', reason: 'unknown' };
   if (stopReason !== 'refusal') return { type: 'finish', reason: mapFinishReason(stopReason), rawReason: stopReason };
-  const details = isRecord(stopDetails) ? stopDetails : {};
+  const details = isObject(stopDetails) ? stopDetails : {};
   const category = cleanMessage(typeof details.category === 'string' ? details.category : undefined, ctx.secrets, 100);
   const text = cleanMessage(typeof details.explanation === 'string' ? details.explanation : undefined, ctx.secrets);
   const refusal: Refusal = { reason: `stop_reason refusal${category ? `, ${category}` : ''}`, ...(text ? { text } : {}) };
@@ -59,7 +62,7 @@ export async function* streamEvents(events: AsyncIterable<RawMessageStreamEvent>
 
   function* closeBlock(block: Block): Generator<ProviderEvent> {
     if (block.kind === 'tool') {
-      const parsed = block.json !== '' ? parseToolInput(block.json) : isRecord(block.input) ? block.input : {};
+      const parsed = block.json !== '' ? parseToolInput(block.json) : isObject(block.input) ? block.input : {};
       yield { type: 'tool-call', call: thinking.attach({ id: block.id || newToolCallId(), name: block.name, input: parsed }) };
     } else if (block.kind === 'thinking') {
       thinking.add({ type: 'thinking', thinking: block.thinking, signature: block.signature });
@@ -72,11 +75,11 @@ export async function* streamEvents(events: AsyncIterable<RawMessageStreamEvent>
     // Every wire event proves the server is alive, also those that add nothing yet (tool-call
     // fragments, pings, thinking): the engine's silence timeout must not cut such a stream.
     yield { type: 'activity' };
-    if (!isRecord(event) || typeof event.type !== 'string') throw malformedError(ctx, undefined, 'a malformed stream event');
+    if (!isObject(event) || typeof event.type !== 'string') throw malformedError(ctx, undefined, 'a malformed stream event');
     switch (event.type) {
       case 'message_start': {
         started = true;
-        const start = isRecord(event.message) && isRecord(event.message.usage) ? event.message.usage : undefined;
+        const start = isObject(event.message) && isObject(event.message.usage) ? event.message.usage : undefined;
         if (start) {
           sawUsage = true;
           usage = { ...start };
@@ -86,7 +89,7 @@ export async function* streamEvents(events: AsyncIterable<RawMessageStreamEvent>
       }
       case 'content_block_start': {
         const index = num(event.index);
-        const block = isRecord(event.content_block) ? event.content_block : {};
+        const block = isObject(event.content_block) ? event.content_block : {};
         if (block.type === 'text') {
           blocks.set(index, { kind: 'text' });
           if (typeof block.text === 'string' && block.text !== '') yield { type: 'text-delta', text: block.text };
@@ -109,7 +112,7 @@ export async function* streamEvents(events: AsyncIterable<RawMessageStreamEvent>
       }
       case 'content_block_delta': {
         const block = blocks.get(num(event.index));
-        const delta = isRecord(event.delta) ? event.delta : {};
+        const delta = isObject(event.delta) ? event.delta : {};
         if (delta.type === 'text_delta' && typeof delta.text === 'string') {
           if (delta.text !== '') yield { type: 'text-delta', text: delta.text };
         } else if (delta.type === 'input_json_delta' && block?.kind === 'tool' && typeof delta.partial_json === 'string') {
@@ -129,10 +132,10 @@ export async function* streamEvents(events: AsyncIterable<RawMessageStreamEvent>
         break;
       }
       case 'message_delta': {
-        const delta = isRecord(event.delta) ? event.delta : {};
+        const delta = isObject(event.delta) ? event.delta : {};
         if (typeof delta.stop_reason === 'string') stopReason = delta.stop_reason;
         if (delta.stop_details !== undefined) stopDetails = delta.stop_details;
-        const update = isRecord(event.usage) ? event.usage : undefined;
+        const update = isObject(event.usage) ? event.usage : undefined;
         if (update) {
           sawUsage = true;
           // message_delta usage is cumulative; a count is null unless it changed.
@@ -160,21 +163,21 @@ export async function* streamEvents(events: AsyncIterable<RawMessageStreamEvent>
 /** A whole `message` as the same events. */
 export function* messageEvents(message: Message, ctx: ErrorContext): Generator<ProviderEvent> {
   const body: unknown = message;
-  if (!isRecord(body) || !Array.isArray(body.content)) throw malformedError(ctx, undefined, 'a malformed response (no content)');
+  if (!isObject(body) || !Array.isArray(body.content)) throw malformedError(ctx, undefined, 'a malformed response (no content)');
   const thinking = new ThinkingCollector();
   for (const block of body.content) {
-    if (!isRecord(block)) continue;
+    if (!isObject(block)) continue;
     if (block.type === 'text' && typeof block.text === 'string' && block.text !== '') {
       yield { type: 'text-delta', text: block.text };
     } else if (block.type === 'tool_use' && typeof block.name === 'string') {
       const id = typeof block.id === 'string' && block.id ? block.id : newToolCallId();
-      yield { type: 'tool-call', call: thinking.attach({ id, name: block.name, input: isRecord(block.input) ? block.input : block.input ?? {} }) };
+      yield { type: 'tool-call', call: thinking.attach({ id, name: block.name, input: isObject(block.input) ? block.input : block.input ?? {} }) };
     } else if (block.type === 'thinking') {
       thinking.add({ type: 'thinking', thinking: String(block.thinking ?? ''), signature: String(block.signature ?? '') });
     } else if (block.type === 'redacted_thinking') {
       thinking.add({ type: 'redacted_thinking', data: String(block.data ?? '') });
     }
   }
-  if (isRecord(body.usage)) yield { type: 'usage', usage: toUsage(body.usage, num(body.usage.output_tokens)) };
+  if (isObject(body.usage)) yield { type: 'usage', usage: toUsage(body.usage, num(body.usage.output_tokens)) };
   yield finishEvent(typeof body.stop_reason === 'string' ? body.stop_reason : undefined, body.stop_details, ctx);
 }

@@ -5,7 +5,7 @@
  */
 import type { Content, FunctionDeclaration, GenerateContentConfig, Part } from '@google/genai';
 import type { ChatRequest, Message, ToolCall, ToolSpec } from '../../core/messages.js';
-import { isRecord } from '../shared.js';
+import { isObject } from '../../core/json.js';
 
 /** ToolCall.metadata key under which this provider keeps what it needs back. */
 export const METADATA_KEY = 'gemini';
@@ -20,7 +20,7 @@ export interface GeminiCallMetadata {
 
 function meta(call: ToolCall): GeminiCallMetadata {
   const value = call.metadata?.[METADATA_KEY];
-  return isRecord(value) ? (value as GeminiCallMetadata) : {};
+  return isObject(value) ? (value as GeminiCallMetadata) : {};
 }
 
 /**
@@ -49,7 +49,7 @@ export function toGeminiContents(messages: readonly Message[]): Content[] {
           const { thoughtSignature, id } = meta(call);
           idOf.set(call.id, id);
           parts.push({
-            functionCall: { ...(id ? { id } : {}), name: call.name, args: isRecord(call.input) ? call.input : {} },
+            functionCall: { ...(id ? { id } : {}), name: call.name, args: isObject(call.input) ? call.input : {} },
             ...(thoughtSignature ? { thoughtSignature } : {}),
           });
         }
@@ -102,7 +102,7 @@ function deepMerge(target: Record<string, unknown>, source: Record<string, unkno
   const out: Record<string, unknown> = { ...target };
   for (const [key, value] of Object.entries(source)) {
     const current = out[key];
-    out[key] = isRecord(current) && isRecord(value) ? deepMerge(current, value) : value;
+    out[key] = isObject(current) && isObject(value) ? deepMerge(current, value) : value;
   }
   return out;
 }

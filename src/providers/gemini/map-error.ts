@@ -5,14 +5,11 @@
  */
 import { ApiError } from '@google/genai';
 import { isLoomError, type LoomError } from '../../core/errors.js';
-import {
-  abortedError,
-  incompleteStreamError,
-  mapUnknownError,
-  statusError,
-  type ErrorContext,
-} from '../http-error.js';
-import { isRecord } from '../shared.js';
+import { isObject } from '../../core/json.js';
+import type { ErrorContext } from '../errors/context.js';
+import { incompleteStreamError } from '../errors/response.js';
+import { statusError } from '../errors/status.js';
+import { abortedError, mapUnknownError } from '../errors/unknown.js';
 
 /** The google.rpc.Status body inside an ApiError message ("{…}" or "got status: X. {…}"). */
 export function parseErrorBody(message: string): Record<string, unknown> | undefined {
@@ -21,14 +18,14 @@ export function parseErrorBody(message: string): Record<string, unknown> | undef
   try {
     const parsed: unknown = JSON.parse(message.slice(start));
     const body = Array.isArray(parsed) ? parsed[0] : parsed;
-    return isRecord(body) ? body : undefined;
+    return isObject(body) ? body : undefined;
   } catch {
     return undefined;
   }
 }
 
 function hasReason(error: Record<string, unknown>, reason: string): boolean {
-  return Array.isArray(error.details) && error.details.some((d) => isRecord(d) && d.reason === reason);
+  return Array.isArray(error.details) && error.details.some((d) => isObject(d) && d.reason === reason);
 }
 
 export function mapGeminiError(
@@ -42,7 +39,7 @@ export function mapGeminiError(
   if (error instanceof ApiError || (error instanceof Error && error.name === 'ApiError' && typeof (error as { status?: unknown }).status === 'number')) {
     const status = (error as ApiError).status;
     const body = parseErrorBody(error.message);
-    const inner = body && isRecord(body.error) ? body.error : undefined;
+    const inner = body && isObject(body.error) ? body.error : undefined;
     const message = inner && typeof inner.message === 'string' ? inner.message : undefined;
     // Gemini answers a bad key with 400 INVALID_ARGUMENT / API_KEY_INVALID.
     const badKey = !!inner && (hasReason(inner, 'API_KEY_INVALID') || inner.status === 'UNAUTHENTICATED');

@@ -1,7 +1,10 @@
 /** GenerateContentResponse chunks → ProviderEvents (streamed and whole responses are the same shape). */
 import type { GenerateContentResponse } from '@google/genai';
-import { cleanMessage, incompleteStreamError, malformedError, type ErrorContext } from '../http-error.js';
-import { isRecord, newToolCallId } from '../shared.js';
+import { isObject } from '../../core/json.js';
+import type { ErrorContext } from '../errors/context.js';
+import { incompleteStreamError, malformedError } from '../errors/response.js';
+import { cleanMessage } from '../errors/scrub.js';
+import { newToolCallId } from '../tool-input.js';
 import type { ProviderEvent, Refusal, Usage } from '../../core/messages.js';
 import { METADATA_KEY, type GeminiCallMetadata } from './convert-messages.js';
 import { mapFinishReason } from './map-finish-reason.js';
@@ -13,7 +16,7 @@ const num = (value: unknown): number => (typeof value === 'number' && Number.isF
  * of the prompt (cachedContentTokenCount) is inside promptTokenCount.
  */
 function toUsage(meta: unknown): Usage | undefined {
-  if (!isRecord(meta)) return undefined;
+  if (!isObject(meta)) return undefined;
   return {
     inputTokens: num(meta.promptTokenCount) + num(meta.toolUsePromptTokenCount),
     outputTokens: num(meta.candidatesTokenCount) + num(meta.thoughtsTokenCount),
@@ -25,7 +28,7 @@ function toUsage(meta: unknown): Usage | undefined {
 /** The categories a response's safetyRatings say were blocked: "blocked: HARM_CATEGORY_HATE_SPEECH". */
 function blockedCategories(ratings: unknown): string | undefined {
   if (!Array.isArray(ratings)) return undefined;
-  const blocked = ratings.filter((r) => isRecord(r) && r.blocked === true && typeof r.category === 'string').map((r) => (r as { category: string }).category);
+  const blocked = ratings.filter((r) => isObject(r) && r.blocked === true && typeof r.category === 'string').map((r) => (r as { category: string }).category);
   return blocked.length > 0 ? `blocked: ${blocked.join(', ')}` : undefined;
 }
 
@@ -52,25 +55,25 @@ export async function* streamEvents(chunks: AsyncIterable<GenerateContentRespons
     // Every wire event proves the server is alive, also those that add nothing yet (tool-call
     // fragments, pings, thinking): the engine's silence timeout must not cut such a stream.
     yield { type: 'activity' };
-    if (!isRecord(chunk)) throw malformedError(ctx, undefined, 'a malformed stream chunk');
+    if (!isObject(chunk)) throw malformedError(ctx, undefined, 'a malformed stream chunk');
     chunkCount++;
     // Gemini repeats usageMetadata on every chunk; the last one is the whole turn's.
     usage = toUsage(chunk.usageMetadata) ?? usage;
-    const feedback = isRecord(chunk.promptFeedback) ? chunk.promptFeedback : undefined;
+    const feedback = isObject(chunk.promptFeedback) ? chunk.promptFeedback : undefined;
     if (feedback && typeof feedback.blockReason === 'string' && feedback.blockReason !== 'BLOCK_REASON_UNSPECIFIED') {
       blockReason = feedback.blockReason;
       blockWords = [typeof feedback.blockReasonMessage === 'string' ? feedback.blockReasonMessage : undefined, blockedCategories(feedback.safetyRatings)];
     }
     const candidate = Array.isArray(chunk.candidates) ? chunk.candidates[0] : undefined;
-    if (!isRecord(candidate)) continue;
-    const parts = isRecord(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts : [];
+    if (!isObject(candidate)) continue;
+    const parts = isObject(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts : [];
     for (const part of parts) {
-      if (!isRecord(part)) continue;
+      if (!isObject(part)) continue;
       // Thought parts (thought: true) are the model's thinking, never the answer.
       if (typeof part.text === 'string' && part.text !== '' && part.thought !== true) {
         yield { type: 'text-delta', text: part.text };
       }
-      if (isRecord(part.functionCall) && typeof part.functionCall.name === 'string') {
+      if (isObject(part.functionCall) && typeof part.functionCall.name === 'string') {
         const fc = part.functionCall;
         const geminiId = typeof fc.id === 'string' && fc.id ? fc.id : undefined;
         const metadata: GeminiCallMetadata = {};
@@ -82,7 +85,7 @@ export async function* streamEvents(chunks: AsyncIterable<GenerateContentRespons
           call: {
             id: geminiId ?? newToolCallId(),
             name: fc.name as string,
-            input: isRecord(fc.args) ? fc.args : {},
+            input: isObject(fc.args) ? fc.args : {},
             ...(Object.keys(metadata).length > 0 ? { metadata: { [METADATA_KEY]: metadata } } : {}),
           },
         };
@@ -110,7 +113,7 @@ export async function* streamEvents(chunks: AsyncIterable<GenerateContentRespons
 
 /** A whole response: the same events as a one-chunk stream. */
 export async function* responseEvents(response: GenerateContentResponse, ctx: ErrorContext): AsyncGenerator<ProviderEvent> {
-  if (!isRecord(response)) throw malformedError(ctx, undefined, 'a malformed response');
+  if (!isObject(response)) throw malformedError(ctx, undefined, 'a malformed response');
   async function* one(): AsyncGenerator<GenerateContentResponse> {
     yield response;
   }

@@ -5,11 +5,14 @@
  * the scripted replies (format: ./script.ts), errors included, mapped as a real provider's are.
  * Every call is recorded in `calls`, for tests.
  */
-import type { ResolvedProvider } from '../../core/config.js';
 import { LoomError } from '../../core/errors.js';
-import { abortedError, errorContext, networkError, statusError, timeoutError, type ErrorContext } from '../http-error.js';
-import { newToolCallId, stringifyToolInput } from '../shared.js';
 import type { ChatRequest, FinishReason, Provider, ProviderEvent, StreamOptions, ToolCall, Usage } from '../../core/messages.js';
+import type { ProviderSettings } from '../../core/plan.js';
+import { errorContext, type ErrorContext } from '../errors/context.js';
+import { networkError, timeoutError } from '../errors/network.js';
+import { statusError } from '../errors/status.js';
+import { abortedError } from '../errors/unknown.js';
+import { newToolCallId, stringifyToolInput } from '../tool-input.js';
 import { sampleFromSchema } from './sample-from-schema.js';
 import { loadScript, type MockReply } from './script.js';
 
@@ -81,12 +84,12 @@ export class MockProvider implements Provider {
   private next = 0;
 
   constructor(
-    config: ResolvedProvider,
+    settings: ProviderSettings,
     private readonly replies?: readonly MockReply[],
-    private readonly scriptName = config.script ?? 'the script',
+    private readonly scriptName = settings.script ?? 'the script',
   ) {
-    this.name = config.name;
-    this.ctx = errorContext(config);
+    this.name = settings.name;
+    this.ctx = errorContext(settings);
   }
 
   /** How many scripted replies are left (undefined when echoing). */
@@ -162,20 +165,20 @@ export class MockProvider implements Provider {
 }
 
 /** A mock for tests and `--provider mock`; `replies` stand in for a script file. */
-export function createMockProvider(config: Partial<ResolvedProvider> = {}, replies?: readonly MockReply[]): MockProvider {
-  const full: ResolvedProvider = {
+export function createMockProvider(settings: Partial<ProviderSettings> = {}, replies?: readonly MockReply[]): MockProvider {
+  const full: ProviderSettings = {
     name: 'mock',
     type: 'mock',
     keySource: null,
     needsKey: false,
     keyVariables: [],
-    headers: {},
-    ...config,
+    ...settings,
   };
   return new MockProvider(full, replies);
 }
 
-export async function createProvider(config: ResolvedProvider): Promise<Provider> {
-  const replies = config.script ? await loadScript(config.script) : undefined;
-  return new MockProvider(config, replies, config.script);
+/** The mock needs no key, and no timeout of its own: the engine's bounds its silences. */
+export async function createProvider(settings: ProviderSettings): Promise<Provider> {
+  const replies = settings.script ? await loadScript(settings.script) : undefined;
+  return new MockProvider(settings, replies, settings.script);
 }

@@ -35,7 +35,7 @@
 import { readFile } from 'node:fs/promises';
 import { LoomError } from '../../core/errors.js';
 import type { FinishReason, Usage } from '../../core/messages.js';
-import { isRecord } from '../shared.js';
+import { isObject } from '../../core/json.js';
 
 export interface MockToolCall {
   name: string;
@@ -68,7 +68,7 @@ function normalizeReply(raw: unknown, where: string): MockReply {
     throw new LoomError('config_invalid', `mock script ${where}: ${problem}`);
   };
   if (typeof raw === 'string') return { text: raw };
-  if (!isRecord(raw)) return fail('a reply must be a string or an object');
+  if (!isObject(raw)) return fail('a reply must be a string or an object');
   const known = new Set(['text', 'toolCalls', 'error', 'hang', 'usage', 'finishReason', 'delayMs']);
   for (const key of Object.keys(raw)) if (!known.has(key)) fail(`unknown field "${key}" (known: ${[...known].join(', ')})`);
   const reply: MockReply = {};
@@ -79,7 +79,7 @@ function normalizeReply(raw: unknown, where: string): MockReply {
   if (raw.toolCalls !== undefined) {
     if (!Array.isArray(raw.toolCalls)) fail('"toolCalls" must be a list');
     reply.toolCalls = (raw.toolCalls as unknown[]).map((call, i) => {
-      if (!isRecord(call) || typeof call.name !== 'string' || call.name === '') fail(`toolCalls[${i}] needs a "name"`);
+      if (!isObject(call) || typeof call.name !== 'string' || call.name === '') fail(`toolCalls[${i}] needs a "name"`);
       const c = call as Record<string, unknown>;
       if (c.id !== undefined && typeof c.id !== 'string') fail(`toolCalls[${i}].id must be a string`);
       return { name: c.name as string, input: c.input ?? {}, ...(c.id ? { id: c.id as string } : {}) };
@@ -87,7 +87,7 @@ function normalizeReply(raw: unknown, where: string): MockReply {
   }
   if (raw.error !== undefined) {
     const e = raw.error;
-    if (!isRecord(e)) return fail('"error" must be an object');
+    if (!isObject(e)) return fail('"error" must be an object');
     const hasStatus = typeof e.status === 'number' && Number.isInteger(e.status) && e.status >= 400 && e.status <= 599;
     const hasCode = e.code === 'network' || e.code === 'timeout';
     if (!hasStatus && !hasCode) fail('"error" needs a "status" (400–599) or a "code" ("network" or "timeout")');
@@ -106,7 +106,7 @@ function normalizeReply(raw: unknown, where: string): MockReply {
   }
   if (raw.usage !== undefined) {
     const u = raw.usage;
-    if (!isRecord(u) || typeof u.inputTokens !== 'number' || typeof u.outputTokens !== 'number') fail('"usage" must be {"inputTokens": n, "outputTokens": n}');
+    if (!isObject(u) || typeof u.inputTokens !== 'number' || typeof u.outputTokens !== 'number') fail('"usage" must be {"inputTokens": n, "outputTokens": n}');
     reply.usage = { inputTokens: (u as Record<string, number>).inputTokens!, outputTokens: (u as Record<string, number>).outputTokens! };
   }
   if (raw.finishReason !== undefined) {
@@ -125,7 +125,7 @@ function normalizeReply(raw: unknown, where: string): MockReply {
 
 /** A parsed script value (the file's JSON) → replies; config_invalid naming the problem otherwise. */
 export function parseScript(value: unknown, file = 'script'): MockReply[] {
-  const list = Array.isArray(value) ? value : isRecord(value) && Array.isArray(value.replies) ? value.replies : undefined;
+  const list = Array.isArray(value) ? value : isObject(value) && Array.isArray(value.replies) ? value.replies : undefined;
   if (!list) throw new LoomError('config_invalid', `mock script ${file}: expected a list of replies or {"replies": [...]}`);
   return list.map((reply, index) => normalizeReply(reply, `${file} reply ${index + 1}`));
 }

@@ -1,13 +1,15 @@
 /**
- * The openai SDK client, every option explicit (CONTRACT §10): the key Loom resolved and nothing
+ * The openai SDK client, every option explicit (CONTRACT §10): the key read for it and nothing
  * the SDK would find in the environment (OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_ADMIN_KEY,
  * OPENAI_WEBHOOK_SECRET, OPENAI_CUSTOM_HEADERS, OPENAI_LOG); no SDK retries; Loom's fetch.
  */
 import OpenAI from 'openai';
-import type { ResolvedProvider } from '../../core/config.js';
+import type { ProviderCredentials } from '../../core/config.js';
 import { LoomError } from '../../core/errors.js';
+import type { ProviderSettings } from '../../core/plan.js';
+import { clientKey, sdkTimeoutMs, withoutEnv } from '../client-options.js';
 import { httpFetch } from '../http-fetch.js';
-import { requireKey, sdkTimeoutMs, withoutEnv } from '../shared.js';
+import { openaiCompatible } from '../openai-compatible/descriptor.js';
 
 export type ChatCompletionsVariant = 'openai' | 'openai-compatible';
 
@@ -18,22 +20,22 @@ export type ChatCompletionsVariant = 'openai' | 'openai-compatible';
  */
 export const NO_KEY_PLACEHOLDER = 'not-needed';
 
-export function createOpenAIClient(config: ResolvedProvider, variant: ChatCompletionsVariant): OpenAI {
-  const headers: Record<string, string | null> = { ...config.headers };
+export function createOpenAIClient(settings: ProviderSettings, credentials: ProviderCredentials, timeoutMs: number, variant: ChatCompletionsVariant): OpenAI {
+  const headers: Record<string, string | null> = { ...credentials.headers };
   let apiKey: string;
   if (variant === 'openai') {
-    apiKey = requireKey(config);
+    apiKey = clientKey(settings, credentials);
   } else {
-    if (!config.baseUrl) {
+    if (!settings.baseUrl) {
       // Without one the SDK would fall back to OPENAI_BASE_URL or api.openai.com, and a key meant
       // for this server would go to OpenAI.
-      throw new LoomError('config_invalid', `provider "${config.name}" (openai-compatible) has no baseUrl`, {
-        hint: `set baseUrl in its config entry, e.g. "http://localhost:11434/v1"`,
-        provider: config.name,
+      throw new LoomError('config_invalid', `provider "${settings.name}" (openai-compatible) has no baseUrl`, {
+        hint: `set baseUrl in its config entry, e.g. "${openaiCompatible.baseUrlExample}"`,
+        provider: settings.name,
       });
     }
-    if (config.apiKey) {
-      apiKey = config.apiKey;
+    if (credentials.apiKey) {
+      apiKey = credentials.apiKey;
     } else {
       apiKey = NO_KEY_PLACEHOLDER;
       if (!Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) headers.Authorization = null;
@@ -46,10 +48,10 @@ export function createOpenAIClient(config: ResolvedProvider, variant: ChatComple
       organization: null,
       project: null,
       webhookSecret: null,
-      // config.baseUrl already reflects OPENAI_BASE_URL where the contract honours it; undefined
+      // settings.baseUrl already reflects OPENAI_BASE_URL where the contract honours it; undefined
       // leaves the SDK's default (which reads the same variable).
-      baseURL: config.baseUrl ?? undefined,
-      timeout: sdkTimeoutMs(config),
+      baseURL: settings.baseUrl ?? undefined,
+      timeout: sdkTimeoutMs(timeoutMs),
       maxRetries: 0,
       defaultHeaders: headers,
       fetch: httpFetch,

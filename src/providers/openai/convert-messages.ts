@@ -5,7 +5,8 @@ import type {
   ChatCompletionTool,
 } from 'openai/resources/chat/completions/completions';
 import type { ChatRequest, Message, ToolSpec } from '../../core/messages.js';
-import { mergeParams, stringifyToolInput } from '../shared.js';
+import { mergeParams } from '../request-body.js';
+import { stringifyToolInput } from '../tool-input.js';
 import { isStrictCompatible } from './strict-schema.js';
 
 export function toOpenAIMessages(system: string | undefined, messages: readonly Message[]): ChatCompletionMessageParam[] {

@@ -1,7 +1,10 @@
 /** Chat Completions responses → ProviderEvents, streamed (chat.completion.chunk) and whole (chat.completion). */
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions/completions';
-import { cleanMessage, incompleteStreamError, malformedError, type ErrorContext } from '../http-error.js';
-import { isRecord, newToolCallId, parseToolInput } from '../shared.js';
+import { isObject } from '../../core/json.js';
+import type { ErrorContext } from '../errors/context.js';
+import { incompleteStreamError, malformedError } from '../errors/response.js';
+import { cleanMessage } from '../errors/scrub.js';
+import { newToolCallId, parseToolInput } from '../tool-input.js';
 import type { ProviderEvent, Usage } from '../../core/messages.js';
 import { mapFinishReason } from './map-finish-reason.js';
 
@@ -12,11 +15,11 @@ const count = (value: unknown): number => (typeof value === 'number' ? value : 0
  * says `prompt_cache_hit_tokens`). Chat Completions has no cache writes.
  */
 function toUsage(usage: unknown): Usage | undefined {
-  if (!isRecord(usage)) return undefined;
+  if (!isObject(usage)) return undefined;
   const input = usage.prompt_tokens;
   const output = usage.completion_tokens;
   if (typeof input !== 'number' && typeof output !== 'number') return undefined;
-  const details = isRecord(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
+  const details = isObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
   const cached = typeof details.cached_tokens === 'number' ? details.cached_tokens : count(usage.prompt_cache_hit_tokens);
   return { inputTokens: count(input), outputTokens: count(output), cachedInputTokens: cached, cacheWriteTokens: 0 };
 }
@@ -72,19 +75,19 @@ export async function* streamEvents(chunks: AsyncIterable<ChatCompletionChunk>, 
     // Every wire event proves the server is alive, also those that add nothing yet (tool-call
     // fragments, pings, thinking): the engine's silence timeout must not cut such a stream.
     yield { type: 'activity' };
-    if (!isRecord(chunk)) throw malformedError(ctx, undefined, 'a malformed stream chunk');
+    if (!isObject(chunk)) throw malformedError(ctx, undefined, 'a malformed stream chunk');
     chunkCount++;
     usage = toUsage(chunk.usage) ?? usage;
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
-    const choice = choices.find((c) => isRecord(c) && (c.index ?? 0) === 0) as Record<string, unknown> | undefined;
+    const choice = choices.find((c) => isObject(c) && (c.index ?? 0) === 0) as Record<string, unknown> | undefined;
     if (!choice || finishRaw !== undefined) continue;
-    const delta = isRecord(choice.delta) ? choice.delta : {};
+    const delta = isObject(choice.delta) ? choice.delta : {};
     if (typeof delta.content === 'string' && delta.content !== '') yield { type: 'text-delta', text: delta.content };
     // A refusal is not the answer: it is kept for the `refused` error, never shown as text.
     if (typeof delta.refusal === 'string') refusal += delta.refusal;
     if (Array.isArray(delta.tool_calls)) {
       for (const fragment of delta.tool_calls) {
-        if (!isRecord(fragment)) continue;
+        if (!isObject(fragment)) continue;
         const index = typeof fragment.index === 'number' ? fragment.index : 0;
         let call = pending.get(index);
         if (!call) {
@@ -93,7 +96,7 @@ export async function* streamEvents(chunks: AsyncIterable<ChatCompletionChunk>, 
         }
         if (typeof fragment.id === 'string' && fragment.id && !call.id) call.id = fragment.id;
         // The name comes whole in the first fragment; some servers repeat it in later ones (OpenRouter).
-        const fn = isRecord(fragment.function) ? fragment.function : {};
+        const fn = isObject(fragment.function) ? fragment.function : {};
         if (typeof fn.name === 'string' && fn.name && !call.name) call.name = fn.name;
         if (typeof fn.arguments === 'string') call.args += fn.arguments;
       }
@@ -114,15 +117,15 @@ export async function* streamEvents(chunks: AsyncIterable<ChatCompletionChunk>, 
 /** A whole chat.completion as the same events. */
 export function* completionEvents(completion: ChatCompletion, ctx: ErrorContext): Generator<ProviderEvent> {
   const body: unknown = completion;
-  if (!isRecord(body) || !Array.isArray(body.choices)) throw malformedError(ctx, undefined, 'a malformed response (no choices)');
-  const choice = (body.choices.find((c) => isRecord(c) && (c.index ?? 0) === 0) ?? body.choices[0]) as Record<string, unknown> | undefined;
-  if (!isRecord(choice) || !isRecord(choice.message)) throw malformedError(ctx, undefined, 'a malformed response (no message)');
+  if (!isObject(body) || !Array.isArray(body.choices)) throw malformedError(ctx, undefined, 'a malformed response (no choices)');
+  const choice = (body.choices.find((c) => isObject(c) && (c.index ?? 0) === 0) ?? body.choices[0]) as Record<string, unknown> | undefined;
+  if (!isObject(choice) || !isObject(choice.message)) throw malformedError(ctx, undefined, 'a malformed response (no message)');
   const message = choice.message;
   if (typeof message.content === 'string' && message.content !== '') yield { type: 'text-delta', text: message.content };
   let callCount = 0;
   if (Array.isArray(message.tool_calls)) {
     for (const call of message.tool_calls) {
-      if (!isRecord(call) || !isRecord(call.function) || typeof call.function.name !== 'string') continue;
+      if (!isObject(call) || !isObject(call.function) || typeof call.function.name !== 'string') continue;
       callCount++;
       const args = typeof call.function.arguments === 'string' ? call.function.arguments : '';
       yield {

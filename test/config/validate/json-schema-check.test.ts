@@ -1,8 +1,8 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { describe, expect, it } from 'vitest';
-import { checkJsonSchema, checkOutputSchema, jsonSchemaIssues, OUTPUT_SCHEMA_AJV_OPTIONS } from '../../src/config/json-schema-check.js';
-import { parseJsonSource } from '../../src/config/json-source.js';
+import { checkJsonSchema, checkOutputSchema, jsonSchemaIssues, OUTPUT_SCHEMA_AJV_OPTIONS } from '../../../src/config/validate/json-schema-check.js';
+import { parseJsonSource } from '../../../src/config/validate/json-source.js';
 
 describe('checkJsonSchema', () => {
   it.each<[string, unknown, string[]]>([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonSource, type JsonSource } from '../../src/config/json-source.js';
-import type { Problem } from '../../src/config/problems.js';
+import { parseJsonSource, type JsonSource } from '../../../src/config/validate/json-source.js';
+import type { Problem } from '../../../src/config/validate/problems.js';
 
 function parse(text: string): JsonSource {
   const result = parseJsonSource('config.json', text);

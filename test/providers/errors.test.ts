@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { LoomError } from '../../src/core/errors.js';
-import {
-  errorContext,
-  mapUnknownError,
-  parseDuration,
-  parseRetryAfter,
-  parseRetryInfo,
-  redact,
-  statusError,
-} from '../../src/providers/http-error.js';
-import { providerConfig } from './helpers.js';
+import { errorContext } from '../../src/providers/errors/context.js';
+import { parseDuration, parseRetryAfter, parseRetryInfo } from '../../src/providers/errors/retry-after.js';
+import { redact } from '../../src/providers/errors/scrub.js';
+import { statusError } from '../../src/providers/errors/status.js';
+import { mapUnknownError } from '../../src/providers/errors/unknown.js';
+import { providerCredentials, providerSettings, type ProviderUnderTest } from './helpers.js';
 
-const ctx = errorContext(providerConfig({ type: 'openai', name: 'work-openai', apiKey: 'sk-test-secret-123', keySource: 'WORK_OPENAI_KEY', keyVariables: ['OPENAI_API_KEY'], model: 'gpt-5.4-mini', baseUrl: 'https://user:pw@proxy.example/v1' }));
+const context = (under: ProviderUnderTest, model?: string) => errorContext(providerSettings(under), providerCredentials(under), model);
+const ctx = context({ type: 'openai', name: 'work-openai', apiKey: 'sk-test-secret-123', keySource: 'WORK_OPENAI_KEY', keyVariables: ['OPENAI_API_KEY'], baseUrl: 'https://user:pw@proxy.example/v1' }, 'gpt-5.4-mini');
 
 describe('retry-after', () => {
   const now = Date.parse('2026-11-23T12:00:00Z');
@@ -91,7 +88,7 @@ describe('redact', () => {
   });
 
   it('also hides secret-looking configured header values', () => {
-    const withHeaders = errorContext(providerConfig({ type: 'openai-compatible', headers: { Authorization: 'Bearer hf_abcdef', 'X-Title': 'loom' } }));
+    const withHeaders = context({ type: 'openai-compatible', headers: { Authorization: 'Bearer hf_abcdef', 'X-Title': 'loom' } });
     expect(withHeaders.secrets).toContain('hf_abcdef');
     expect(withHeaders.secrets).not.toContain('loom');
   });
