@@ -28,6 +28,8 @@ const RETRY_AFTER_S = 0.2;
 
 async function bundleCli() {
   const { build } = await import('esbuild');
+  // The file-search worker is a virtual module, as in scripts/build.mjs.
+  const { esbuildWorkerPlugin } = await import('../scripts/worker-source.mjs');
   const outdir = join(root, 'node_modules', '.cache', 'loom-bench-retry');
   rmSync(outdir, { recursive: true, force: true });
   await build({
@@ -42,6 +44,7 @@ async function bundleCli() {
     target: 'node20',
     logLevel: 'warning',
     chunkNames: 'chunks/[name]-[hash]',
+    plugins: [esbuildWorkerPlugin()],
     banner: { js: "import { createRequire as __loomCreateRequire } from 'node:module'; const require = __loomCreateRequire(import.meta.url);" },
   });
   return import(pathToFileURL(join(outdir, 'main.js')).href);
