@@ -1,6 +1,6 @@
 import type { RunPlan } from '../core/plan.js';
 import type { DryRunWire } from '../engine/dry-run-wire.js';
-import { droppedSettingsWarning } from '../engine/run.js';
+import { droppedSettingsWarning } from '../engine/execute-plan.js';
 import { displayUrl } from '../output/display-url.js';
 import { sandboxKind } from '../tools/command-sandbox.js';
 import type { CommandContext } from './context.js';

@@ -4,7 +4,7 @@ import type { PlannedProvider } from '../core/plan.js';
 import type { ToolSet } from '../tools/index.js';
 import { Budget } from './budget.js';
 import type { ProviderChain } from './fallback.js';
-import type { EngineEvent } from './run.js';
+import type { EngineEvent } from './execute-plan.js';
 import type { RunState } from './run-state.js';
 import { OutputValidator, repairPrompt } from './structured-output.js';
 import { runToolTurn } from './tool-turn.js';

@@ -11,7 +11,7 @@ import { droppedSettings } from '../providers/capabilities.js';
 import type { ProviderContext, ProviderFactory } from '../providers/registry.js';
 import type { TurnOutput } from './attempt.js';
 import { BrokenAfterTextError, withRetries } from './retry.js';
-import type { EngineEvent, EngineOptions } from './run.js';
+import type { EngineEvent, EngineOptions } from './execute-plan.js';
 import type { RunState } from './run-state.js';
 
 /** A bad request fails everywhere, a refusal is the model's answer, an interrupt is the user's. */

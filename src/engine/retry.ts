@@ -10,7 +10,7 @@ import type { ChatRequest, Provider } from '../core/messages.js';
 import type { PlannedProvider } from '../core/plan.js';
 import { attemptTurn, type TurnOutput } from './attempt.js';
 import { decideRetry } from './backoff.js';
-import type { EngineEvent, EngineOptions } from './run.js';
+import type { EngineEvent, EngineOptions } from './execute-plan.js';
 import type { RunState } from './run-state.js';
 
 /** A stream that broke after part of it was shown: no retry, no fallback. */

@@ -9,7 +9,7 @@ import type { KnownSecrets } from '../core/secrets.js';
 import type { RunPlan } from '../core/plan.js';
 import { logEntry, type RunLogEntry } from '../state/run-log.js';
 import type { ApprovalRequest, ToolSet } from '../tools/index.js';
-import { executePlan, type EngineEvent, type EngineOptions, type FinalEvent } from './run.js';
+import { executePlan, type EngineEvent, type EngineOptions, type FinalEvent } from './execute-plan.js';
 import { RunState } from './run-state.js';
 
 /** What the tools of a plan start with, beyond the plan itself. */

@@ -1,7 +1,7 @@
 import type { RunResult } from '../core/events.js';
 import type { KnownSecrets } from '../core/secrets.js';
 import { formatSeconds } from '../engine/attempt.js';
-import type { EngineEvent } from '../engine/run.js';
+import type { EngineEvent } from '../engine/execute-plan.js';
 import type { Io } from './io.js';
 import { startSpinner, type Spinner } from './spinner.js';
 import { summaryLine } from './summary.js';

@@ -1,5 +1,5 @@
 /**
- * Issue 5 in-process: runPlan's agent loop with the mock provider and a real or instrumented tool
+ * Issue 5 in-process: planEvents's agent loop with the mock provider and a real or instrumented tool
  * set — what the mock receives on each turn, that calls of one turn run at once, the order of
  * events and summaries, a fallback in the middle of a tool loop, and an interrupt while tools run.
  */
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlannedProvider, ProviderSettings, RunPlan } from '../../src/core/plan.js';
-import { runPlan, type EngineEvent, type EngineOptions } from '../../src/engine/run.js';
+import { planEvents, type EngineEvent, type EngineOptions } from '../../src/engine/execute-plan.js';
 import { createMockProvider, type MockProvider, type MockReply } from '../../src/providers/mock/index.js';
 import type { Provider, ToolCall } from '../../src/core/messages.js';
 import { createToolSet, type ToolResult, type ToolSet } from '../../src/tools/index.js';
@@ -41,7 +41,7 @@ async function run(p: RunPlan, scripts: Record<string, MockReply[]>, tools: Tool
   const providers: Record<string, MockProvider> = {};
   const createProvider = async (c: ProviderSettings): Promise<Provider> => (providers[c.name] = createMockProvider(c, scripts[c.name] ?? []));
   const events: EngineEvent[] = [];
-  for await (const event of runPlan(p, { textReachesUser: true, createProvider, sleep: async () => {}, tools, ...options })) events.push(event);
+  for await (const event of planEvents(p, { textReachesUser: true, createProvider, sleep: async () => {}, tools, ...options })) events.push(event);
   return { events, providers, last: events.at(-1)! };
 }
 

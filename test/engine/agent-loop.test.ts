@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlannedProvider, ProviderSettings, RunPlan } from '../../src/core/plan.js';
-import { runPlan, type EngineEvent } from '../../src/engine/run.js';
+import { planEvents, type EngineEvent } from '../../src/engine/execute-plan.js';
 import { createMockProvider } from '../../src/providers/mock/index.js';
 import type { MockReply } from '../../src/providers/mock/script.js';
 
@@ -10,7 +10,7 @@ const entry: PlannedProvider = { provider, model: 'm', retry: { retries: 0, minD
 async function run(replies: MockReply[], overrides: Partial<RunPlan>): Promise<EngineEvent[]> {
   const plan: RunPlan = { agent: null, chain: [entry], request: { messages: [{ role: 'user', content: 'go' }] }, stream: true, maxSteps: 10, maxCost: null, input: 'go', log: true, tools: null, ...overrides };
   const events: EngineEvent[] = [];
-  for await (const event of runPlan(plan, { textReachesUser: true, createProvider: async () => createMockProvider(provider, replies) })) events.push(event);
+  for await (const event of planEvents(plan, { textReachesUser: true, createProvider: async () => createMockProvider(provider, replies) })) events.push(event);
   return events;
 }
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { PlannedProvider, ProviderSettings, RunPlan } from '../../src/core/plan.js';
 import { priceFor } from '../../src/providers/pricing.js';
 import { LoomError } from '../../src/core/errors.js';
-import { runPlan, type EngineEvent } from '../../src/engine/run.js';
+import { planEvents, type EngineEvent } from '../../src/engine/execute-plan.js';
 import { createMockProvider, type MockReply } from '../../src/providers/mock/index.js';
 import type { Provider, ProviderEvent } from '../../src/core/messages.js';
 
@@ -40,7 +40,7 @@ function scripted(name: string, turns: (ProviderEvent[] | Error)[]): Provider & 
 async function run(p: RunPlan, providers: Record<string, Provider>): Promise<EngineEvent[]> {
   const events: EngineEvent[] = [];
   const createProvider = async (c: ProviderSettings) => providers[c.name] ?? createMockProvider(c, []);
-  for await (const event of runPlan(p, { textReachesUser: true, createProvider, sleep: async () => {}, random: () => 0.5 })) events.push(event);
+  for await (const event of planEvents(p, { textReachesUser: true, createProvider, sleep: async () => {}, random: () => 0.5 })) events.push(event);
   return events;
 }
 

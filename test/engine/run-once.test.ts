@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PlannedProvider, ProviderSettings, RunPlan } from '../../src/core/plan.js';
 import { KnownSecrets } from '../../src/core/secrets.js';
-import type { EngineEvent } from '../../src/engine/run.js';
+import type { EngineEvent } from '../../src/engine/execute-plan.js';
 import { runOnce } from '../../src/engine/run-once.js';
 import { createMockProvider } from '../../src/providers/mock/index.js';
 import type { MockReply } from '../../src/providers/mock/script.js';

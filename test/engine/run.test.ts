@@ -1,13 +1,13 @@
 /**
- * runPlan in-process: the provider chain with retries, backoff, retry-after, fallback, silence
+ * planEvents in-process: the provider chain with retries, backoff, retry-after, fallback, silence
  * timeouts, broken streams and interrupts — with mock providers, an injected sleep and random,
  * so every delay is asserted exactly and nothing waits for real.
  */
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { ModelPrice } from '../../src/core/config.js';
-import type { EngineEvent, EngineOptions } from '../../src/engine/run.js';
-import { runPlan } from '../../src/engine/run.js';
+import type { EngineEvent, EngineOptions } from '../../src/engine/execute-plan.js';
+import { planEvents } from '../../src/engine/execute-plan.js';
 import type { PlannedProvider, ProviderSettings, RunPlan } from '../../src/core/plan.js';
 import { priceFor } from '../../src/providers/pricing.js';
 import { createMockProvider, type MockProvider, type MockReply } from '../../src/providers/mock/index.js';
@@ -50,7 +50,7 @@ async function run(p: RunPlan, scripts: Record<string, MockReply[]>, options: Pa
     harness.sleeps.push(ms);
     if (signal?.aborted) throw signal.reason;
   };
-  for await (const event of runPlan(p, { textReachesUser: true, createProvider, sleep, random: () => 0.5, ...options })) harness.events.push(event);
+  for await (const event of planEvents(p, { textReachesUser: true, createProvider, sleep, random: () => 0.5, ...options })) harness.events.push(event);
   return harness;
 }
 
@@ -58,7 +58,7 @@ const types = (events: EngineEvent[]) => events.map((e) => e.type);
 const last = (events: EngineEvent[]) => events.at(-1)!;
 const http = (status: number, retryAfterMs?: number): MockReply => ({ error: { status, message: `status ${status}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) } });
 
-describe('runPlan: success', () => {
+describe('planEvents: success', () => {
   it('yields start, the deltas as they come, usage and done with the result', async () => {
     const { events } = await run(plan([entry('a')]), { a: [{ text: 'Hello big world', usage: { inputTokens: 7, outputTokens: 3 } }] });
     expect(types(events)).toEqual(['start', 'delta', 'delta', 'delta', 'usage', 'done']);
@@ -78,7 +78,7 @@ describe('runPlan: success', () => {
   });
 });
 
-describe('runPlan: retries', () => {
+describe('planEvents: retries', () => {
   it('retries a retryable error with jittered exponential backoff between minDelayMs and maxDelayMs', async () => {
     const { events, sleeps, providers } = await run(plan([entry('a')]), { a: [http(500), http(503), http(529), { text: 'finally' }] }, { random: () => 1 });
     // ceiling = min(max, min * 2^(n-1)); full jitter with random() = 1 reaches the ceiling.
@@ -144,7 +144,7 @@ describe('runPlan: retries', () => {
   });
 });
 
-describe('runPlan: fallback', () => {
+describe('planEvents: fallback', () => {
   it('tries the chain in order; attempts count every request across providers', async () => {
     const { events, providers } = await run(plan([entry('a', { retry: { ...RETRY, retries: 1 } }), entry('b', { retry: { ...RETRY, retries: 0 } }), entry('c')]), {
       a: [http(500), http(500)],
@@ -189,12 +189,12 @@ describe('runPlan: fallback', () => {
       return createMockProvider(config, [{ text: 'b answers' }]);
     };
     const events: EngineEvent[] = [];
-    for await (const event of runPlan(plan([entry('a'), entry('b')]), { textReachesUser: true, createProvider, sleep: async () => {} })) events.push(event);
+    for await (const event of planEvents(plan([entry('a'), entry('b')]), { textReachesUser: true, createProvider, sleep: async () => {} })) events.push(event);
     expect(last(events)).toMatchObject({ type: 'done', provider: 'b', fallbackFrom: ['a'] });
   });
 });
 
-describe('runPlan: broken streams', () => {
+describe('planEvents: broken streams', () => {
   it('a stream that breaks after text reached the user is not retried and does not fall back', async () => {
     const { events, providers } = await run(plan([entry('a'), entry('b')]), { a: [{ text: 'Half an', error: { code: 'network' } }, { text: 'never' }], b: [{ text: 'never' }] });
     expect(providers.a!.calls).toHaveLength(1);
@@ -215,7 +215,7 @@ describe('runPlan: broken streams', () => {
   });
 });
 
-describe('runPlan: timeouts (real timers, short)', () => {
+describe('planEvents: timeouts (real timers, short)', () => {
   it('a provider silent for timeoutMs is a timeout, retried', async () => {
     const started = Date.now();
     const { events, providers } = await run(plan([entry('a', { timeoutMs: 50, retry: { ...RETRY, retries: 1 } })]), { a: [{ hang: true }, { hang: true }] });
@@ -236,7 +236,7 @@ describe('runPlan: timeouts (real timers, short)', () => {
   });
 });
 
-describe('runPlan: interrupts', () => {
+describe('planEvents: interrupts', () => {
   it('an abort while the provider is silent ends the run as interrupted, with no retry and no fallback', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
@@ -258,21 +258,21 @@ describe('runPlan: interrupts', () => {
   });
 });
 
-describe('runPlan: the run signal', () => {
+describe('planEvents: the run signal', () => {
   it('keeps no abort listeners once a run with retries ends (a signal shared by many runs must not collect them)', async () => {
     const controller = new AbortController();
     const createProvider = async (config: ProviderSettings) => createMockProvider(config, [http(429, 1), http(503, 1), { text: 'ok' }]);
     for (let i = 0; i < 3; i++) {
       const events: EngineEvent[] = [];
       // The real sleep: no injected one.
-      for await (const event of runPlan(plan([entry('a')]), { textReachesUser: true, createProvider, signal: controller.signal })) events.push(event);
+      for await (const event of planEvents(plan([entry('a')]), { textReachesUser: true, createProvider, signal: controller.signal })) events.push(event);
       expect(last(events)).toMatchObject({ type: 'done', attempts: 3 });
     }
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
 
-describe('runPlan: usage and cost', () => {
+describe('planEvents: usage and cost', () => {
   it('no usage reported: usage and cost are null, not 0, and no usage event', async () => {
     const provider: Provider = {
       name: 'bare',
@@ -284,7 +284,7 @@ describe('runPlan: usage and cost', () => {
     };
     const events: EngineEvent[] = [];
     const priced = entry('bare', { provider: providerConfig('bare', { type: 'openai-compatible' }), price: ONE_A_MILLION });
-    for await (const event of runPlan(plan([priced]), { textReachesUser: true, createProvider: async () => provider })) events.push(event);
+    for await (const event of planEvents(plan([priced]), { textReachesUser: true, createProvider: async () => provider })) events.push(event);
     expect(types(events)).toEqual(['start', 'delta', 'done']);
     expect(last(events)).toMatchObject({ type: 'done', usage: null, costUsd: null });
   });
@@ -306,7 +306,7 @@ describe('runPlan: usage and cost', () => {
     };
     const priced = entry('liar', { provider: providerConfig('liar', { type: 'openai-compatible' }), price: ONE_A_MILLION });
     const events: EngineEvent[] = [];
-    for await (const event of runPlan(plan([priced]), { textReachesUser: true, createProvider: async () => provider })) events.push(event);
+    for await (const event of planEvents(plan([priced]), { textReachesUser: true, createProvider: async () => provider })) events.push(event);
     expect(types(events)).toEqual(['start', 'delta', 'done']);
     expect(last(events)).toMatchObject({ type: 'done', usage: null, costUsd: null });
   });

@@ -1,7 +1,7 @@
 /**
  * The engine: a run plan in, events out — the agent loop over the provider chain, each turn
  * through fallback and retries. `executePlan` reports events to a callback and returns the last
- * one (`done` or `error`); `runPlan` is the same as an AsyncIterable, for whoever prefers to
+ * one (`done` or `error`); `planEvents` is the same as an AsyncIterable, for whoever prefers to
  * iterate. Nothing here prints or knows about a terminal.
  */
 import type { CredentialReader } from '../core/config.js';
@@ -72,7 +72,7 @@ export async function executePlan(plan: RunPlan, options: EngineOptions, emit: (
 }
 
 /** `executePlan` as an AsyncIterable of its events. */
-export function runPlan(plan: RunPlan, options: EngineOptions): AsyncIterable<EngineEvent> {
+export function planEvents(plan: RunPlan, options: EngineOptions): AsyncIterable<EngineEvent> {
   const channel = new Channel<EngineEvent>();
   executePlan(plan, options, (event) => channel.push(event)).then(
     () => channel.close(),
