@@ -29,6 +29,9 @@ async function generate() {
   const id = schema.$id ?? 'config.schema.json';
   const configAjv = new Ajv2020.default(options);
   configAjv.addSchema(schema, schema.$id ? undefined : id);
+  // The test-case files get a module of their own: runs never load it, only validate and loom test.
+  const testsAjv = new Ajv2020.default(options);
+  testsAjv.addSchema(schema, schema.$id ? undefined : id);
   const metaAjv = new Ajv2020.default(options);
   return [
     ...module(
@@ -36,6 +39,12 @@ async function generate() {
       'config.schema.json: the project config (validateProject) and $defs/agent (validateAgent)',
       standaloneCode.default(configAjv, { validateProject: id, validateAgent: `${id}#/$defs/agent` }),
       ['validateProject', 'validateAgent'],
+    ),
+    ...module(
+      'tests-validator',
+      'config.schema.json: $defs/tests, the test cases of agents/<name>/tests.json (validateTests)',
+      standaloneCode.default(testsAjv, { validateTests: `${id}#/$defs/tests` }),
+      ['validateTests'],
     ),
     ...module(
       'json-schema-validator',

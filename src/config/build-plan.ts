@@ -138,7 +138,7 @@ function toolPlan(project: LoadedProject, agent: LoadedAgent | undefined, flags:
     workspace: flags.workspace ?? project.rootDir,
     configDir: project.rootDir,
     protect: {
-      folders: [project.agentsDir, resolve(project.rootDir, DEFAULTS.fixturesDir)],
+      folders: [project.agentsDir, resolve(project.rootDir, project.config.fixturesDir ?? DEFAULTS.fixturesDir)],
       files: project.file ? [project.file.path] : [],
     },
     networkAllow: [...(project.config.network?.allow ?? [])],

@@ -65,6 +65,8 @@ export interface ProjectConfig {
   retry?: RetryConfig;
   timeoutMs?: number;
   agentsDir?: string;
+  /** Recorded calls for replay (CONTRACT §12), relative to the config file. Default `loom-fixtures`. */
+  fixturesDir?: string;
   mcpServers?: Record<string, McpServerConfig>;
   maxCost?: number;
   log?: boolean;
@@ -118,8 +120,38 @@ export interface AgentConfig {
  * Every field of each shape, spelled once. `satisfies` makes the compiler reject a list that
  * misses or invents a field; the schema test compares the same lists with the schema.
  */
+/** One check of a test case (CONTRACT §13); `path` is a JSON Pointer into the structured output. */
+export type TestAssertion =
+  | { type: 'equals'; value: unknown; path?: string }
+  | { type: 'contains' | 'not-contains'; value: string | string[]; match?: 'all' | 'any'; ignoreCase?: boolean; path?: string }
+  | { type: 'regex'; pattern: string; flags?: string; path?: string }
+  | { type: 'starts-with'; value: string; ignoreCase?: boolean; path?: string }
+  | { type: 'json-schema'; schema: Record<string, unknown>; path?: string }
+  | { type: 'tool-called'; name: string; input?: Record<string, unknown>; times?: number }
+  | { type: 'tool-not-called'; name: string }
+  | { type: 'max-cost'; usd: number }
+  | { type: 'max-latency'; ms: number }
+  | { type: 'max-steps'; value: number }
+  | { type: 'status'; ok: boolean; code?: string }
+  | { type: 'judge'; rubric: string; provider?: string; threshold?: number };
+
+export interface TestCase {
+  name: string;
+  /** The run's input; `@file` reads a file relative to the agent folder. */
+  input?: string;
+  vars?: Record<string, string>;
+  skip?: boolean;
+  assert: TestAssertion[];
+}
+
+/** `agents/<name>/tests.json`. */
+export interface TestsFile {
+  $schema?: string;
+  tests: TestCase[];
+}
+
 export const FIELDS = {
-  project: fieldList<ProjectConfig>()(['$schema', 'defaultProvider', 'providers', 'fallback', 'retry', 'timeoutMs', 'agentsDir', 'mcpServers', 'maxCost', 'log', 'network']),
+  project: fieldList<ProjectConfig>()(['$schema', 'defaultProvider', 'providers', 'fallback', 'retry', 'timeoutMs', 'agentsDir', 'fixturesDir', 'mcpServers', 'maxCost', 'log', 'network']),
   provider: fieldList<ProviderEntry>()(['type', 'model', 'baseUrl', 'apiKey', 'headers', 'timeoutMs', 'retry', 'limits', 'pricing', 'params', 'script']),
   agent: fieldList<AgentConfig>()([
     '$schema', 'description', 'provider', 'model', 'system', 'systemFile', 'prompt', 'promptFile', 'inputs',

@@ -97,7 +97,13 @@ describe('config.schema.json conventions', () => {
   it('every object with named properties rejects unknown ones; open maps are maps of a schema', () => {
     // Objects that are deliberately open: request parameters passed through as given, and a
     // JSON Schema written by the user.
-    const open = new Set(['#/$defs/params', '#/$defs/agent/properties/output/properties/schema']);
+    const open = new Set([
+      '#/$defs/params',
+      '#/$defs/agent/properties/output/properties/schema',
+      // A test's JSON Schema, and the arguments a tool call must include (matched as a subset).
+      '#/$defs/testAssertion/oneOf/5/properties/schema',
+      '#/$defs/testAssertion/oneOf/6/properties/input',
+    ]);
     const offenders = all
       .filter(([pointer, node]) => node.type === 'object' && !open.has(pointer))
       .filter(([, node]) => (node.properties ? node.additionalProperties !== false : typeof node.additionalProperties !== 'object'))

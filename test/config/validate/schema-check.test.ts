@@ -122,7 +122,7 @@ describe('checkSchema: unknown properties', () => {
       line: 1,
       column: 3,
       message: 'unknown property "xyz"',
-      hint: 'allowed properties: $schema, defaultProvider, providers, fallback, retry, timeoutMs, agentsDir, mcpServers, maxCost, log, network',
+      hint: 'allowed properties: $schema, defaultProvider, providers, fallback, retry, timeoutMs, agentsDir, fixturesDir, mcpServers, maxCost, log, network',
     });
   });
 
