@@ -144,6 +144,9 @@ export interface TestCase {
   assert: TestAssertion[];
 }
 
+/** The name of an agent's test-case file, beside its config.json. */
+export const TESTS_FILE = 'tests.json';
+
 /** `agents/<name>/tests.json`. */
 export interface TestsFile {
   $schema?: string;

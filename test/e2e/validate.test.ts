@@ -133,3 +133,35 @@ describe('network.allow entries', () => {
     ]);
   });
 });
+
+describe('agents/<name>/tests.json', () => {
+  it('is checked like every file: schema, unique names, @file inputs, each problem at its place', async () => {
+    const cwd = await makeWorkspace({
+      'loom.config.json': { defaultProvider: 'mock' },
+      'agents/review/config.json': { prompt: 'Review.' },
+      'agents/review/diff.txt': 'a diff\n',
+      'agents/review/tests.json': [
+        '{',
+        '  "tests": [',
+        '    { "name": "one", "input": "@diff.txt", "assert": [{ "type": "contains", "value": "x" }] },',
+        '    { "name": "one", "assert": [{ "type": "contians", "value": "x" }] },',
+        '    { "name": "two", "input": "@missing.txt", "assert": [{ "type": "max-cost", "usd": "cheap" }] },',
+        '    { "name": "three", "assert": [] }',
+        '  ]',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const { code, report } = await validate(cwd, ['--no-keys']);
+    expect(code).toBe(1);
+    expect(report.files.map((file) => file.path)).toEqual(['loom.config.json', 'agents/review/config.json', 'agents/review/tests.json']);
+    const problems = problemsOf(report, 'agents/review/tests.json')!.map((p) => `${p.line}:${p.column} ${p.pointer}: ${p.message}`);
+    expect(problems).toEqual([
+      expect.stringMatching(/^4:\d+ \/tests\/1\/name: test name "one" is given twice \(first at \/tests\/0\)/),
+      expect.stringMatching(/^4:\d+ \/tests\/1\/assert\/0\/type: must be one of: equals, contains, .* \(did you mean "contains"\?\)$/),
+      expect.stringMatching(/^5:\d+ \/tests\/2\/input: input file not found: missing\.txt/),
+      expect.stringMatching(/^5:\d+ \/tests\/2\/assert\/0\/usd: must be a number/),
+      expect.stringMatching(/^6:\d+ \/tests\/3\/assert: /),
+    ]);
+  });
+});

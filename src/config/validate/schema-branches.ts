@@ -19,6 +19,7 @@ export function selectBranches(errors: readonly ErrorObject[]): Selection {
   const dropped = new Set<ErrorObject>();
   const hints = new Map<ErrorObject, string>();
   const summaries: ErrorObject[] = [];
+  const synthesized: ErrorObject[] = [];
   for (const composite of errors) {
     if ((composite.keyword !== 'oneOf' && composite.keyword !== 'anyOf') || !Array.isArray(composite.schema)) continue;
     const branches = composite.schema as unknown[];
@@ -27,7 +28,24 @@ export function selectBranches(errors: readonly ErrorObject[]): Selection {
       const branch = error === composite ? undefined : branchOf(error, composite, branches);
       if (branch !== undefined) members.set(error, branch);
     }
-    const choice = intendedBranch(branches, composite.data);
+    const tag = discriminator(branches, composite.data);
+    if (tag?.unknown) {
+      // A tag that names no branch (`"type": "contians"`): one error, at the tag, listing the
+      // tags there are — not the complaints of whichever branch happened to be closest.
+      for (const member of members.keys()) dropped.add(member);
+      dropped.add(composite);
+      synthesized.push({
+        ...composite,
+        keyword: 'enum',
+        instancePath: `${composite.instancePath}/${tag.key}`,
+        schemaPath: `${composite.schemaPath}/${tag.key}`,
+        params: { allowedValues: tag.values },
+        data: (composite.data as Record<string, unknown>)[tag.key],
+        message: 'must be equal to one of the allowed values',
+      });
+      continue;
+    }
+    const choice = tag ? { index: tag.index, byDefault: false } : intendedBranch(branches, composite.data);
     if (choice === undefined) {
       // The value suits no branch at all (a number where an object is expected): the summary,
       // reworded from the branches' types, says it better than each branch's complaint.
@@ -54,7 +72,28 @@ export function selectBranches(errors: readonly ErrorObject[]): Selection {
     );
     if (explained) dropped.add(summary);
   }
-  return { kept: errors.filter((error) => !dropped.has(error)), hints };
+  return { kept: [...errors.filter((error) => !dropped.has(error)), ...synthesized], hints };
+}
+
+/**
+ * A discriminated union: every branch an object whose property `key` is a `const` (a test
+ * assertion's `type`). For an object value with that property, the branch its value names — or
+ * `unknown`, with the values there are, when it names none. Undefined when the union is not of
+ * this kind, or the value carries no tag.
+ */
+function discriminator(branches: unknown[], data: unknown): { key: string; index: number; unknown?: false } | { key: string; unknown: true; values: unknown[] } | undefined {
+  if (!isObject(data) || branches.length < 2) return undefined;
+  const first = propertiesOf(branches[0]);
+  for (const key of Object.keys(first)) {
+    const values = branches.map((branch) => {
+      const property = propertiesOf(branch)[key];
+      return isObject(property) && 'const' in property ? property.const : undefined;
+    });
+    if (values.some((value) => value === undefined) || !Object.hasOwn(data, key)) continue;
+    const index = values.findIndex((value) => value === data[key]);
+    return index >= 0 ? { key, index } : { key, unknown: true, values };
+  }
+  return undefined;
 }
 
 const isSummary = (error: ErrorObject): boolean => error.keyword === 'oneOf' || error.keyword === 'anyOf';

@@ -1,0 +1,23 @@
+/**
+ * `loom test`'s report on stdout (CONTRACT §13): one line per test
+ * (`✓ review › flags SQL injection  0.8s  $0.0040  replayed`), a failure followed by its first
+ * failing assertion, expected against actual, then the closing line `N passed, N failed, N errored`
+ * (`, N skipped`).
+ */
+import type { ChalkInstance } from 'chalk';
+import { formatUsd } from '../output/summary.js';
+import { reasonOf } from './github.js';
+import type { TestOutcome, TestSummary } from './outcome.js';
+
+export function testLine(outcome: TestOutcome, color: ChalkInstance): string {
+  const mark = { passed: color.green('✓'), failed: color.red('✗'), errored: color.yellow('!'), skipped: color.dim('-') }[outcome.status];
+  const title = `${outcome.agent} › ${outcome.name}`;
+  if (outcome.status === 'skipped') return `${mark} ${title}  ${color.dim('skipped')}\n`;
+  const facts = [`${(outcome.durationMs / 1000).toFixed(1)}s`, outcome.costUsd === null ? '' : `$${formatUsd(outcome.costUsd)}`, outcome.replayed ? 'replayed' : '', outcome.repeats ? `${outcome.repeats.passed}/${outcome.repeats.of} passed` : ''].filter(Boolean);
+  const line = `${mark} ${title}  ${color.dim(facts.join('  '))}\n`;
+  return outcome.status === 'passed' ? line : `${line}    ${outcome.status === 'errored' ? color.yellow(reasonOf(outcome)) : reasonOf(outcome)}\n`;
+}
+
+export function closingLine(summary: TestSummary): string {
+  return `${summary.passed} passed, ${summary.failed} failed, ${summary.errored} errored${summary.skipped ? `, ${summary.skipped} skipped` : ''}\n`;
+}
