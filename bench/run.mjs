@@ -3,9 +3,11 @@
 import { benchAgentLoop } from './agent-loop.mjs';
 import { benchRetry } from './retry.mjs';
 import { benchRoundTrip } from './round-trip.mjs';
+import { benchReplay } from './replay.mjs';
 import { benchStartup } from './startup.mjs';
 
 benchStartup();
 await benchRoundTrip();
 await benchRetry();
 await benchAgentLoop();
+benchReplay();

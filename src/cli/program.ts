@@ -96,7 +96,7 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
       await dispatch(name, load, args as string[], this.optsWithGlobals());
     };
 
-  program
+  const ask = program
     .command('ask')
     .description('send a one-off prompt; stdin, when piped, is appended after a blank line')
     .argument('[prompt...]', 'the prompt')
@@ -109,10 +109,10 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
     .addOption(new Option('--json', 'print one JSON document when done').conflicts('jsonl'))
     .option('--jsonl', 'print one JSON event per line as things happen')
     .option('--no-stream', 'make a non-streaming request; print the answer when complete')
-    .option('--dry-run', 'print the resolved request as JSON and send nothing')
-    .action(action('ask', () => import('./commands/ask.js')));
+    .option('--dry-run', 'print the resolved request as JSON and send nothing');
+  fixtureFlags(ask).action(action('ask', () => import('./commands/ask.js')));
 
-  program
+  const run = program
     .command('run')
     .description('run an agent; input from the arguments, else --input, else stdin')
     .argument('<agent>', 'agent name (a folder under agents/)')
@@ -131,8 +131,8 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
     .option('--max-cost <usd>', 'stop the run before it spends more than this', parseNumber('--max-cost', 0))
     .option('--yes', 'approve tool calls that need approval (write_file, run_command)')
     .option('--workspace <dir>', 'the folder file tools are confined to (default: the project folder)')
-    .option('--dry-run', 'print the resolved request as JSON and send nothing')
-    .action(action('run', () => import('./commands/run.js')));
+    .option('--dry-run', 'print the resolved request as JSON and send nothing');
+  fixtureFlags(run).action(action('run', () => import('./commands/run.js')));
 
   program
     .command('agents')
@@ -197,6 +197,22 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
     command.configureOutput({ ...command.configureOutput(), outputError: (text: string) => outputError?.(text, commandPath(command)) });
   }
   return program;
+}
+
+/** The fixture modes of CONTRACT §12, at most one of them; LOOM_FIXTURES applies when none is given. */
+const FIXTURE_FLAGS = [
+  ['--replay', 'serve every model call from the fixtures folder; send nothing, need no key (a call with no fixture fails)'],
+  ['--record', 'serve calls that have a fixture; make the others live and record them'],
+  ['--rerecord', 'make every call live and (re)write its fixture'],
+  ['--cache', 'like --record, into .loom/cache/ (local, not for committing)'],
+] as const;
+
+function fixtureFlags(command: Command): Command {
+  for (const [flag, description] of FIXTURE_FLAGS) {
+    const others = FIXTURE_FLAGS.map(([other]) => other.slice(2)).filter((other) => other !== flag.slice(2));
+    command.addOption(new Option(flag, description).conflicts(others));
+  }
+  return command;
 }
 
 /** A name that may not be empty: `-p ""` would otherwise quietly mean "the default". */

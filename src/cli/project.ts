@@ -1,7 +1,7 @@
 import { BUILTIN_PROVIDERS } from '../config/builtins.js';
 import { projectSecrets } from '../config/config-secrets.js';
 import { loadProject, type LoadedProject } from '../config/load.js';
-import { readCredentials } from '../config/resolve-provider.js';
+import { readCredentials, resolveProvider } from '../config/resolve-provider.js';
 import type { CommandContext } from './context.js';
 
 /**
@@ -14,7 +14,9 @@ export async function openProject(ctx: CommandContext): Promise<LoadedProject> {
   for (const value of projectSecrets(project.raw, project.env)) ctx.io.secrets.add(value);
   for (const name of providerNames(project)) {
     try {
-      ctx.io.secrets.add(readCredentials(name, project.raw, project.env).apiKey);
+      // Named by where it comes from, so a refusal can say which key without showing it.
+      const source = resolveProvider(name, project.raw, project.env).keySource;
+      ctx.io.secrets.add(readCredentials(name, project.raw, project.env).apiKey, source === 'config' ? `providers.${name}.apiKey` : (source ?? undefined));
     } catch {
       // A broken entry has no key to hide; the command that uses it reports the problem.
     }

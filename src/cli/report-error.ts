@@ -31,7 +31,7 @@ export function reportError(error: unknown, context: ErrorReportContext): number
     return 2;
   }
   if (isLoomError(error)) {
-    io.error(error.message, error.hint);
+    io.error(error.message, error.hint, error.details);
     if (context.debug && error.stack) io.err(`${visibleText(error.stack)}\n`);
     return error.exitCode;
   }

@@ -33,6 +33,11 @@ export interface RunFlags {
   workspace?: string;
   /** `--dry-run`: nothing will be sent, so a missing key is shown, not an error. */
   dryRun?: boolean;
+  /**
+   * `--replay` (CONTRACT §19): nothing is sent and no key is read, so no key is needed and none
+   * decides the plan — no missing_api_key, no fallback skipped for its key, `auto` left to the fixtures.
+   */
+  replay?: boolean;
 }
 
 /** Turns config + flags into a RunPlan; every config or usage problem surfaces here, before any request. */
@@ -40,7 +45,8 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
   const selection = resolveSelection(project, agent, flags, project.env);
   const agentConfig = agent?.config ?? {};
   const planned = (providerName: string, model: string | undefined): PlannedProvider => {
-    const provider = providerName === selection.resolved.name ? selection.resolved : resolveProvider(providerName, project.raw, project.env, project.rootDir);
+    const chosen = [selection, ...(selection.autoCandidates ?? [])].find((candidate) => candidate.resolved.name === providerName);
+    const provider = chosen?.resolved ?? resolveProvider(providerName, project.raw, project.env, project.rootDir);
     const limits = resolveLimits(project, provider, agent);
     const params = provider.params || agentConfig.params ? { ...provider.params, ...agentConfig.params } : undefined;
     const entryModel = model ?? provider.model ?? '';
@@ -56,7 +62,7 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
   };
 
   const primary = planned(selection.resolved.name, selection.model.value);
-  if (primary.provider.needsKey && primary.provider.keySource === null && !flags.dryRun) throw missingKeyError(primary.provider);
+  if (primary.provider.needsKey && primary.provider.keySource === null && !flags.dryRun && !flags.replay) throw missingKeyError(primary.provider);
   const fallbackNames = agentConfig.fallback ?? project.config.fallback ?? [];
   const fallbacks = fallbackNames
     .map((name) => {
@@ -69,7 +75,7 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
       // A model named by the agent or --model belongs to the primary: a fallback uses its own.
       const entry = planned(name, undefined);
       if (!entry.model) entry.unusable = `no model (set "model" in providers.${name})`;
-      else if (entry.provider.needsKey && entry.provider.keySource === null) entry.unusable = `no API key (${keyFix(entry.provider)})`;
+      else if (entry.provider.needsKey && entry.provider.keySource === null && !flags.replay) entry.unusable = `no API key (${keyFix(entry.provider)})`;
       return entry;
     });
 
@@ -102,10 +108,12 @@ export async function buildPlan(project: LoadedProject, agent: LoadedAgent | und
   }
 
   const used = [promptTemplate, flags.system === undefined ? systemTemplate : undefined].flatMap((template) => (template ? templateVariables(template.text) : []));
+  const auto = selection.autoCandidates?.map((candidate, index) => (index === 0 ? primary : planned(candidate.resolved.name, candidate.model.value)));
   return {
     agent: agent?.name ?? null,
     warnings: unusedVariables(agent, used, flags.vars),
     chain: [primary, ...fallbacks],
+    ...(auto ? { auto } : {}),
     request,
     stream: flags.stream,
     maxSteps: flags.maxSteps ?? agentConfig.maxSteps ?? DEFAULTS.maxSteps,

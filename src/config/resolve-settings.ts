@@ -2,6 +2,7 @@ import { LoomError } from '../core/errors.js';
 import { DEFAULTS } from './builtins.js';
 import type { Env } from './interpolate.js';
 import type { LoadedAgent, LoadedProject } from './load.js';
+import { AUTO_ORDER } from '../providers/descriptors.js';
 import { canonicalProviderName, resolveAutoProvider, resolveProvider, unknownProviderError } from './resolve-provider.js';
 import type { ResolvedProvider, RetryConfig } from '../core/config.js';
 
@@ -14,6 +15,8 @@ export interface Sourced<T> {
 export interface SelectionFlags {
   provider?: string;
   model?: string;
+  /** `--replay`: `auto` does not look at keys (CONTRACT §19); the fixtures decide among its presets. */
+  replay?: boolean;
 }
 
 export interface Selection {
@@ -21,6 +24,8 @@ export interface Selection {
   provider: Sourced<string>;
   resolved: ResolvedProvider;
   model: Sourced<string>;
+  /** `auto` under replay: a selection for each preset auto may pick, in order (the first is this one). */
+  autoCandidates?: Selection[];
 }
 
 /**
@@ -43,30 +48,41 @@ export function resolveSelection(project: LoadedProject, agent: LoadedAgent | un
         ? { value: project.config.defaultProvider, source: 'project' }
         : { value: DEFAULTS.defaultProvider, source: 'default' });
 
+  if (provider.value === 'auto' && flags.replay) {
+    // Under replay no key is read: each preset is a candidate, and the run takes the first that has
+    // a fixture for its first call.
+    const source = `${provider.source} (auto under replay: the first with a fixture)`;
+    const candidates = AUTO_ORDER.map((name) => select({ value: name, source }));
+    return { ...candidates[0]!, autoCandidates: candidates };
+  }
   if (provider.value === 'auto') {
     const picked = resolveAutoProvider(project.raw, project.env);
     provider = { value: picked, source: `${provider.source} (auto: first provider with a key)` };
   }
-  if (!canonicalProviderName(provider.value, project.raw)) throw unknownProviderError(provider.value, project.raw);
-  const resolved = resolveProvider(provider.value, project.raw, project.env, project.rootDir);
+  return select(provider);
 
-  const agentProvider = agent?.config.provider && canonicalProviderName(agent.config.provider, project.raw);
-  const agentModelApplies = agent?.config.model !== undefined && (!chosen || agentProvider === resolved.name);
-  const model: Sourced<string> | undefined = flags.model
-    ? { value: flags.model, source: 'flag --model' }
-    : env.LOOM_MODEL
-      ? { value: env.LOOM_MODEL, source: 'env LOOM_MODEL' }
-      : agentModelApplies && agent?.config.model
-        ? { value: agent.config.model, source: agentSource }
-        : resolved.model
-          ? { value: resolved.model, source: providerSource(resolved.name, project) }
-          : undefined;
-  if (!model) {
-    throw new LoomError('config_invalid', `provider "${resolved.name}" has no model`, {
-      hint: `set "model" in providers.${resolved.name} of loom.config.json, or pass --model`,
-    });
+  function select(provider: Sourced<string>): Selection {
+    if (!canonicalProviderName(provider.value, project.raw)) throw unknownProviderError(provider.value, project.raw);
+    const resolved = resolveProvider(provider.value, project.raw, project.env, project.rootDir);
+
+    const agentProvider = agent?.config.provider && canonicalProviderName(agent.config.provider, project.raw);
+    const agentModelApplies = agent?.config.model !== undefined && (!chosen || agentProvider === resolved.name);
+    const model: Sourced<string> | undefined = flags.model
+      ? { value: flags.model, source: 'flag --model' }
+      : env.LOOM_MODEL
+        ? { value: env.LOOM_MODEL, source: 'env LOOM_MODEL' }
+        : agentModelApplies && agent?.config.model
+          ? { value: agent.config.model, source: agentSource }
+          : resolved.model
+            ? { value: resolved.model, source: providerSource(resolved.name, project) }
+            : undefined;
+    if (!model) {
+      throw new LoomError('config_invalid', `provider "${resolved.name}" has no model`, {
+        hint: `set "model" in providers.${resolved.name} of loom.config.json, or pass --model`,
+      });
+    }
+    return { provider, resolved, model };
   }
-  return { provider, resolved, model };
 }
 
 function providerSource(name: string, project: LoadedProject): string {

@@ -18,6 +18,8 @@ export const EXIT_CODES = {
   max_steps: 1,
   budget_exceeded: 1,
   replay_miss: 1,
+  /** A fixture would have held a known secret (CONTRACT §12, §19): it was not written. */
+  secret_in_fixture: 1,
   validation_failed: 1,
   /** Writing the output failed (stdout closed or full). */
   output_error: 1,
@@ -35,6 +37,8 @@ export interface LoomErrorOptions {
   retryAfterMs?: number;
   provider?: string;
   cause?: unknown;
+  /** Lines printed between the error and its hint (a replay miss: the nearest fixture, where the request differs). */
+  details?: readonly string[];
 }
 
 /** Marks Loom's errors across bundles: the CLI ships some commands as self-contained bundles, each with its own copy of this class. */
@@ -52,6 +56,7 @@ export class LoomError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
   readonly provider?: string;
+  readonly details?: readonly string[];
   readonly [LOOM_ERROR] = true;
 
   constructor(code: ErrorCode, message: string, options: LoomErrorOptions = {}) {
@@ -62,6 +67,7 @@ export class LoomError extends Error {
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
     this.provider = options.provider;
+    if (options.details && options.details.length > 0) this.details = options.details;
   }
 
   get exitCode(): number {

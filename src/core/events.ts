@@ -12,6 +12,8 @@ export interface RunErrorInfo {
   status: number | null;
   /** What the user can do about it; shown on stderr, not part of the `--json` error object. */
   hint?: string;
+  /** Detail lines (a replay miss: the nearest fixture and where the request differs); in `--json` too. */
+  details?: string[];
 }
 
 export interface ToolCallSummary {
@@ -35,6 +37,28 @@ export interface RunResult {
   steps: number;
   toolCalls: ToolCallSummary[];
   durationMs: number;
+  /** Every model call was served from a fixture (CONTRACT §12): usage and cost are what was recorded. */
+  replayed: boolean;
+}
+
+/**
+ * A call served from a fixture or recorded to one (CONTRACT §12): said on stderr under `--verbose`,
+ * one line per call; not an event of `--jsonl`.
+ */
+export interface FixtureEvent {
+  type: 'fixture';
+  /** `kept`: a recording mode found the same tool result already recorded and left the file as it was. */
+  action: 'replayed' | 'recorded' | 'kept';
+  kind: 'model' | 'tool' | 'tool-list';
+  /** The provider (model calls) or the tool. */
+  name: string;
+  /** Model calls: the model and the turn. */
+  model?: string;
+  turn?: number;
+  /** The fixture file, as messages show it (relative to the project folder). */
+  file: string;
+  /** The same, absolute (what `loom test --prune` keeps). */
+  path: string;
 }
 
 /**

@@ -88,7 +88,12 @@ export type ProviderEvent =
   | { type: 'finish'; reason: FinishReason; rawReason?: string; refusal?: Refusal }
   | { type: 'http'; exchange: HttpExchange }
   /** The server sent something that is not (yet) one of the above: it is alive. */
-  | { type: 'activity' };
+  | { type: 'activity' }
+  /**
+   * The call is served from a fixture (CONTRACT §12), before its recorded events: the run reports
+   * the cost that was recorded, not one recomputed from today's prices.
+   */
+  | { type: 'replayed'; costUsd: number | null };
 
 export interface StreamOptions {
   signal?: AbortSignal;

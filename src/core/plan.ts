@@ -57,6 +57,11 @@ export interface RunPlan {
   warnings?: string[];
   /** The primary provider, then the fallbacks in order. */
   chain: PlannedProvider[];
+  /**
+   * Under `--replay` with provider `auto` (CONTRACT §19): the presets auto may pick, in order, the
+   * primary first. The run takes the first that has a fixture for its first call.
+   */
+  auto?: PlannedProvider[];
   /** The request without the model, which each provider of the chain sets. */
   request: Omit<ChatRequest, 'model' | 'params'>;
   stream: boolean;

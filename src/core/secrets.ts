@@ -50,20 +50,29 @@ interface Encoded {
 
 export class KnownSecrets {
   private readonly known = new Set<string>();
+  /** Where each secret came from (a variable, a config field), for messages that must name it, never show it. */
+  private readonly names = new Map<string, string>();
   private pattern: RegExp | null = null;
   private encoded: Map<string, Encoded> | null = null;
 
-  /** A value used as a key or a header (8 characters or more). */
-  add(value: string | undefined): void {
-    if (value === undefined || value.length < MIN_KEY_LENGTH || this.known.has(value)) return;
+  /** A value used as a key or a header (8 characters or more); `name` says where it came from (the first name given stays). */
+  add(value: string | undefined, name?: string): void {
+    if (value === undefined || value.length < MIN_KEY_LENGTH) return;
+    if (name !== undefined && !this.names.has(value)) this.names.set(value, name);
+    if (this.known.has(value)) return;
     this.known.add(value);
     this.pattern = null;
     this.encoded = null;
   }
 
-  /** Every variable of `env` that is a secret by name and value. */
+  /** Every variable of `env` that is a secret by name and value, named by its variable. */
   addFromEnv(env: Readonly<Record<string, string | undefined>>): void {
-    for (const [name, value] of Object.entries(env)) if (isSecretVariable(name, value)) this.add(value);
+    for (const [name, value] of Object.entries(env)) if (isSecretVariable(name, value)) this.add(value, name);
+  }
+
+  /** The name a secret was added with (`DEPLOY_TOKEN`, `providers.x.apiKey`), if any. */
+  nameOf(value: string): string | undefined {
+    return this.names.get(value);
   }
 
   get size(): number {
@@ -122,16 +131,23 @@ export class KnownSecrets {
    * calls that would send a secret somewhere, and files that hold one.
    */
   find(text: string): SecretForm | undefined {
+    return this.match(text)?.form;
+  }
+
+  /**
+   * `find`, with the secret it found: only to name it (`nameOf`) in a refusal, never to show it.
+   */
+  match(text: string): { value: string; form: SecretForm } | undefined {
     if (this.known.size === 0 || text.length < MIN_KEY_LENGTH) return undefined;
     const encoded = (this.encoded ??= new Map([...this.known].map((value) => [value, encode(value)])));
     let lower: string | undefined;
     const candidates = [text, ...percentDecodings(text)];
     for (const [index, candidate] of candidates.entries()) {
       for (const [value, forms] of encoded) {
-        if (candidate.includes(value)) return index === 0 ? 'as is' : 'URL-encoded';
-        if (forms.base64.some((form) => candidate.includes(form))) return 'base64';
+        if (candidate.includes(value)) return { value, form: index === 0 ? 'as is' : 'URL-encoded' };
+        if (forms.base64.some((form) => candidate.includes(form))) return { value, form: 'base64' };
         lower ??= candidate.toLowerCase();
-        if (lower.includes(forms.hex)) return 'hex';
+        if (lower.includes(forms.hex)) return { value, form: 'hex' };
       }
       lower = undefined;
     }

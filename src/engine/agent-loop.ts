@@ -33,7 +33,7 @@ export async function runAgentLoop(state: RunState, chain: ProviderChain, tools:
     budget.beforeTurn(chain.current.price, plan.request.system, messages, [tools?.specs, plan.request.responseSchema]);
     // Structured output is printed once it is valid, so its text never streams to the user.
     const { output, entry } = await chain.turn(messages, tools?.specs, validator === undefined);
-    state.addTurn(entry, output.text, output.usage);
+    state.addTurn(entry, output.text, output.usage, output.replayed);
     // A refusal is the turn's answer, not a fault: its usage counts, and no retry or fallback follows.
     if (output.refusal) throw refusedError(entry, output.refusal);
     budget.afterTurn(entry.price, output.usage, output.text.length + (output.toolCalls.length > 0 ? JSON.stringify(output.toolCalls).length : 0));

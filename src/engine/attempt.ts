@@ -11,6 +11,8 @@ export interface TurnOutput {
   finish: FinishReason;
   /** Set when the model or the provider's filter refused (finish `content-filter`): the run fails with `refused`. */
   refusal?: Refusal;
+  /** Set when the turn was served from a fixture: the cost that was recorded. */
+  replayed?: { costUsd: number | null };
 }
 
 export interface AttemptOptions {
@@ -63,6 +65,7 @@ export async function attemptTurn(provider: Provider, request: ChatRequest, opti
       } else if (event.type === 'tool-call') output.toolCalls.push(event.call);
       else if (event.type === 'usage') output.usage = saneUsage(event.usage);
       else if (event.type === 'http') options.onHttp?.(event.exchange);
+      else if (event.type === 'replayed') output.replayed = { costUsd: event.costUsd };
       else if (event.type === 'finish') {
         output.finish = event.reason;
         // A provider without words of its own (the mock) still says which reason it gave.

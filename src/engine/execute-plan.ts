@@ -5,11 +5,12 @@
  * iterate. Nothing here prints or knows about a terminal.
  */
 import type { CredentialReader } from '../core/config.js';
-import type { RunEvent } from '../core/events.js';
+import type { FixtureEvent, RunEvent } from '../core/events.js';
 import type { HttpExchange } from '../core/messages.js';
 import type { RunPlan } from '../core/plan.js';
 import type { ProviderFactory } from '../providers/registry.js';
 import type { ToolSet } from '../tools/index.js';
+import type { FixtureSession } from '../fixtures/session.js';
 import { runAgentLoop } from './agent-loop.js';
 import { Channel } from './channel.js';
 import { ProviderChain } from './fallback.js';
@@ -33,6 +34,11 @@ export interface EngineOptions {
   credentials?: CredentialReader;
   /** Makes the providers of the chain; default: the registry's (each type's folder loaded on first use). */
   createProvider?: ProviderFactory;
+  /**
+   * The run's fixtures (CONTRACT §12), when a mode is on: each chain entry's provider is wrapped
+   * by them, and under replay `createProvider` is never called. runOnce makes it from `deps.fixtures`.
+   */
+  fixtures?: FixtureSession;
   /** Waits between attempts; injectable so tests need not sleep. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -47,6 +53,7 @@ export type EngineEvent =
   | RunEvent
   | { type: 'notice'; message: string }
   | { type: 'warning'; message: string }
+  | FixtureEvent
   | ({ type: 'http'; provider: string; attempt: number } & HttpExchange);
 
 /** The last event of a run: its result, or its failure with the partial result. */

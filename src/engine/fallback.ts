@@ -14,8 +14,11 @@ import { BrokenAfterTextError, withRetries } from './retry.js';
 import type { EngineEvent, EngineOptions } from './execute-plan.js';
 import type { RunState } from './run-state.js';
 
-/** A bad request fails everywhere, a refusal is the model's answer, an interrupt is the user's. */
-const NO_FALLBACK: ReadonlySet<string> = new Set(['bad_request', 'refused', 'interrupted']);
+/**
+ * A bad request fails everywhere, a refusal is the model's answer, an interrupt is the user's; a
+ * fixture refused for a secret would hold it whichever provider answered.
+ */
+const NO_FALLBACK: ReadonlySet<string> = new Set(['bad_request', 'refused', 'interrupted', 'secret_in_fixture']);
 
 export class ProviderChain {
   private position = 0;
@@ -39,6 +42,9 @@ export class ProviderChain {
   async turn(messages: Message[], tools: ToolSpec[] | undefined, streamText: boolean): Promise<{ output: TurnOutput; entry: PlannedProvider }> {
     let lastError: LoomError | undefined;
     let lastTried: PlannedProvider | undefined;
+    // Under replay the chain is walked as live: an entry with no fixture passes the turn on. If none
+    // has one, the miss to explain is the first entry's — that is where recording would start.
+    let firstMiss: LoomError | undefined;
     for (let index = this.position; index < this.plan.chain.length; index++) {
       const entry = this.plan.chain[index] as PlannedProvider;
       if (entry.unusable) {
@@ -65,8 +71,10 @@ export class ProviderChain {
         lastError = toLoomError(error, entry.provider.name);
         // Shown text cannot be taken back by another provider either.
         if (NO_FALLBACK.has(lastError.code) || error instanceof BrokenAfterTextError) throw lastError;
+        if (lastError.code === 'replay_miss') firstMiss ??= lastError;
       }
     }
+    if (firstMiss && lastError?.code === 'replay_miss') throw firstMiss;
     throw lastError ?? new LoomError('provider_unavailable', 'no provider could be tried', { hint: 'every fallback was skipped' });
   }
 
@@ -78,18 +86,20 @@ export class ProviderChain {
     let provider = this.providers.get(entry);
     if (!provider) {
       const create: ProviderFactory = this.options.createProvider ?? (async (settings, context) => (await import('../providers/registry.js')).createProvider(settings, context));
-      const { credentials } = this.options;
+      const { credentials, fixtures } = this.options;
       const context: ProviderContext = { credentials: () => credentials?.(entry.provider.name) ?? { headers: {} }, timeoutMs: entry.timeoutMs };
-      this.providers.set(entry, (provider = create(entry.provider, context)));
+      const live = () => create(entry.provider, context);
+      // Fixtures sit between retry and the SDK. Under replay there is no live provider at all: no
+      // SDK client is built and no key is read; otherwise one is made on the first call a fixture
+      // does not answer.
+      provider = fixtures ? Promise.resolve(fixtures.provider(entry, fixtures.mode === 'replay' ? undefined : live, () => this.state.steps + 1)) : live();
+      this.providers.set(entry, provider);
     }
     return provider;
   }
 
   private request(entry: PlannedProvider, messages: Message[], tools: ToolSpec[] | undefined): ChatRequest {
-    const request: ChatRequest = { ...this.plan.request, messages, model: entry.model };
-    if (tools && tools.length > 0) request.tools = tools;
-    if (entry.params) request.params = entry.params;
-    return request;
+    return chainRequest(this.plan, entry, messages, tools);
   }
 
   /** Before the first request to an entry: what of the request it will not send (CONTRACT §10), once a run. */
@@ -99,6 +109,14 @@ export class ProviderChain {
     const message = droppedSettingsWarning(this.plan, entry);
     if (message) this.emit({ type: 'warning', message });
   }
+}
+
+/** The request a chain entry is sent for a turn: the plan's, with the entry's model and params and the tools. */
+export function chainRequest(plan: RunPlan, entry: PlannedProvider, messages: Message[], tools: ToolSpec[] | undefined): ChatRequest {
+  const request: ChatRequest = { ...plan.request, messages, model: entry.model };
+  if (tools && tools.length > 0) request.tools = tools;
+  if (entry.params) request.params = entry.params;
+  return request;
 }
 
 /**

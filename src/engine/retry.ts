@@ -62,8 +62,10 @@ export async function withRetries(provider: Provider, entry: PlannedProvider, re
         });
       } catch (error) {
         const loomError = toLoomError(error, entry.provider.name);
-        // A refusal after some text is still a refusal, not a broken stream.
-        if (!textShown || loomError.code === 'refused') throw loomError;
+        // A call with no fixture was never made: not an attempt.
+        if (loomError.code === 'replay_miss') state.attempts--;
+        // A refusal after some text is still a refusal, not a broken stream; so is a fixture refused for a secret.
+        if (!textShown || loomError.code === 'refused' || loomError.code === 'secret_in_fixture') throw loomError;
         throw new BrokenAfterTextError(loomError);
       }
     },

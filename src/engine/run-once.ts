@@ -7,9 +7,12 @@
 import { EXIT_CODES, isLoomError } from '../core/errors.js';
 import type { KnownSecrets } from '../core/secrets.js';
 import type { RunPlan } from '../core/plan.js';
+import type { FixtureOptions } from '../fixtures/options.js';
+import type { FixtureSession } from '../fixtures/session.js';
 import { logEntry, type RunLogEntry } from '../state/run-log.js';
 import type { ApprovalRequest, ToolSet } from '../tools/index.js';
 import { executePlan, type EngineEvent, type EngineOptions, type FinalEvent } from './execute-plan.js';
+import { chainRequest } from './fallback.js';
 import { RunState } from './run-state.js';
 
 /** What the tools of a plan start with, beyond the plan itself. */
@@ -26,7 +29,12 @@ export interface ToolSettings {
   context?: readonly string[];
 }
 
-export interface RunDeps extends Omit<EngineOptions, 'tools'> {
+export interface RunDeps extends Omit<EngineOptions, 'tools' | 'fixtures'> {
+  /**
+   * Record or replay (CONTRACT §12): off when absent. Under `replay` no provider is made, no key
+   * read and no MCP server started; the fixture code loads only when this is set.
+   */
+  fixtures?: FixtureOptions;
   /** Each event as it happens, for whoever shows the run. */
   onEvent?: (event: EngineEvent) => void;
   /** Every secret Loom knows: tools never read nor send one; the log's texts are redacted before they are cut. */
@@ -56,35 +64,60 @@ export async function runOnce(plan: RunPlan, deps: RunDeps): Promise<RunOutcome>
 
   let tools: ToolSet | undefined;
   let ownTools = false;
+  let fixtures: FixtureSession | undefined;
   try {
+    if (deps.fixtures) {
+      const { FixtureSession } = await import('../fixtures/session.js');
+      fixtures = await FixtureSession.create(deps.fixtures, { agent: plan.agent, secrets: deps.secrets, emit, now });
+    }
     if (deps.tools && isToolSet(deps.tools)) tools = deps.tools;
     else if (plan.tools && deps.tools) {
-      tools = await startTools(plan, deps.tools, deps);
+      tools = await startTools(plan, deps.tools, deps, fixtures?.mode === 'replay');
       ownTools = true;
     }
+    // The plan's MCP servers, as a run with these tool settings would start them (none without).
+    if (fixtures) tools = await fixtures.tools(tools, deps.tools && !isToolSet(deps.tools) ? Object.keys(plan.tools?.mcpServers ?? {}) : []);
+    if (fixtures?.mode === 'replay' && plan.auto) plan = await pickAuto(plan, tools, fixtures);
   } catch (error) {
+    if (ownTools) await tools?.close();
     // A missing workspace or an MCP server that does not start: nothing was sent. Ctrl-C while
-    // servers start is a run interrupted, and logged like one; a config error is not a run.
+    // servers start is a run interrupted, and logged like one; a config error is not a run, a
+    // tool list with no fixture is a failed one.
     const failed = new RunState(plan, time.getTime()).failure(error, now());
     // Not any provider's doing: none is named.
     const final: FinalEvent = { type: 'error', ...failed, error: { ...failed.error, provider: isLoomError(error) ? (error.provider ?? null) : null } };
     emit(final);
-    return outcome(final, isLoomError(error) && error.code === 'interrupted');
+    return outcome(final, isLoomError(error) && (error.code === 'interrupted' || error.code === 'replay_miss'));
   }
   try {
-    return outcome(await executePlan(plan, { ...deps, tools }, emit));
+    return outcome(await executePlan(plan, { ...deps, tools, fixtures }, emit));
   } finally {
     if (ownTools) await tools?.close();
   }
 }
 
-async function startTools(plan: RunPlan, settings: ToolSettings, deps: RunDeps): Promise<ToolSet | undefined> {
+/**
+ * `auto` under replay (CONTRACT §19): the first of its presets that has a fixture for the run's
+ * first call becomes the primary — whether a key is set plays no part. With none, the first stays,
+ * and its miss explains itself.
+ */
+async function pickAuto(plan: RunPlan, tools: ToolSet | undefined, fixtures: FixtureSession): Promise<RunPlan> {
+  for (const candidate of plan.auto ?? []) {
+    if (!(await fixtures.hasModelFixture(candidate, chainRequest(plan, candidate, plan.request.messages, tools?.specs)))) continue;
+    const fallbacks = plan.chain.slice(1).filter((entry) => entry.provider.name !== candidate.provider.name);
+    return { ...plan, chain: [candidate, ...fallbacks] };
+  }
+  return plan;
+}
+
+async function startTools(plan: RunPlan, settings: ToolSettings, deps: RunDeps, replay: boolean): Promise<ToolSet | undefined> {
   const toolPlan = plan.tools;
   if (!toolPlan) return undefined;
   const { createToolSet } = await import('../tools/index.js');
   return createToolSet({
     builtins: toolPlan.builtins,
-    mcpServers: toolPlan.mcpServers,
+    // Under replay no MCP server is started: their tools come from fixtures.
+    mcpServers: replay ? {} : toolPlan.mcpServers,
     workspace: toolPlan.workspace,
     allow: toolPlan.allow,
     yes: settings.yes,
@@ -97,10 +130,12 @@ async function startTools(plan: RunPlan, settings: ToolSettings, deps: RunDeps):
     context: [plan.input ?? '', plan.request.system ?? '', ...plan.request.messages.map((message) => message.content), ...(settings.context ?? [])],
     protect: toolPlan.protect,
     networkAllow: toolPlan.networkAllow,
+    // The sandbox is still looked for under replay: run_command's description (part of the request,
+    // and so of the key) says whether commands are sandboxed. Nothing runs, so nothing is warned about.
     sandbox: toolPlan.sandbox,
     commandTimeoutMs: toolPlan.commandTimeoutMs,
     mcpCallTimeoutMs: toolPlan.mcpTimeoutMs,
-    warn: settings.warn,
+    warn: replay ? undefined : settings.warn,
     signal: deps.signal,
   });
 }

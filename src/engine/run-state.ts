@@ -25,6 +25,8 @@ export class RunState {
   costUsd: number | null = 0;
   /** The structured answer, once valid. */
   output: unknown = null;
+  /** Model turns served from fixtures (CONTRACT §12): a run all of whose turns were is `replayed`. */
+  replayedTurns = 0;
 
   /** The chain entry the latest request went to: after a failure, the one that failed last. */
   triedLast: PlannedProvider | undefined;
@@ -43,9 +45,13 @@ export class RunState {
     private readonly startedAt: number,
   ) {}
 
-  /** A turn answered by `entry`: its text and usage count. */
-  addTurn(entry: PlannedProvider, text: string, usage: FullUsage | null): void {
+  /**
+   * A turn answered by `entry`: its text and usage count. A turn served from a fixture counts the
+   * cost that was recorded (CONTRACT §12: replayed runs report what was recorded).
+   */
+  addTurn(entry: PlannedProvider, text: string, usage: FullUsage | null, replayed?: { costUsd: number | null }): void {
     this.steps++;
+    if (replayed) this.replayedTurns++;
     this.answeredBy = entry;
     this.turnText = text;
     if (text !== '') this.lastWords = text;
@@ -60,7 +66,7 @@ export class RunState {
       cachedInputTokens: sum.cachedInputTokens + usage.cachedInputTokens,
       cacheWriteTokens: sum.cacheWriteTokens + usage.cacheWriteTokens,
     };
-    const cost = costUsd(usage, entry.price);
+    const cost = replayed ? replayed.costUsd : costUsd(usage, entry.price);
     this.costUsd = this.costUsd === null || cost === null ? null : roundUsd(this.costUsd + cost);
   }
 
@@ -82,6 +88,7 @@ export class RunState {
       steps: this.steps,
       toolCalls: this.toolCalls,
       durationMs: Math.round(now - this.startedAt),
+      replayed: this.steps > 0 && this.replayedTurns === this.steps,
     };
   }
 
@@ -97,7 +104,14 @@ export class RunState {
     // (a run stopped by max_steps or a budget keeps `text`, empty if the model never said anything).
     const text = this.attemptText || this.lastWords;
     return {
-      error: { code: error.code, message: error.message, provider: error.provider ?? provider, status: error.status ?? null, ...(error.hint ? { hint: error.hint } : {}) },
+      error: {
+        code: error.code,
+        message: error.message,
+        provider: error.provider ?? provider,
+        status: error.status ?? null,
+        ...(error.hint ? { hint: error.hint } : {}),
+        ...(error.details ? { details: [...error.details] } : {}),
+      },
       ...this.summary(false, now),
       ...(text || this.steps > 0 ? { text } : {}),
     };

@@ -87,8 +87,10 @@ export class Io {
     if (!this.quiet) this.err(`${this.color.err.dim(`loom: ${visible(message)}`)}\n`);
   }
 
-  error(message: string, hint?: string): void {
+  /** `loom: error: …`, then any detail lines (indented), then the hint. */
+  error(message: string, hint?: string, details: readonly string[] = []): void {
     this.err(`${this.color.err.red('loom: error:')} ${visible(firstLine(message))}\n`);
+    for (const line of details) this.err(`  ${visible(firstLine(line))}\n`);
     if (hint) this.err(`${this.color.err.dim(`hint: ${visible(hint)}`)}\n`);
   }
 }

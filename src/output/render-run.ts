@@ -1,4 +1,4 @@
-import type { RunResult } from '../core/events.js';
+import type { FixtureEvent, RunResult } from '../core/events.js';
 import type { KnownSecrets } from '../core/secrets.js';
 import { formatSeconds } from '../engine/attempt.js';
 import type { EngineEvent } from '../engine/execute-plan.js';
@@ -94,6 +94,10 @@ export class RunRenderer {
       case 'warning':
         io.warn(event.message);
         break;
+      case 'fixture':
+        // --verbose: one line per call served from (or recorded to) a fixture, naming the file.
+        if (io.verbose) io.err(`${io.color.err.dim(`loom: ${visible(fixtureLine(event))}`)}\n`);
+        break;
       case 'http':
         // --verbose: one line per request (CONTRACT §10); never a header, a body or a key.
         if (io.verbose) io.err(`${io.color.err.dim(`loom: ${visible(`${event.provider} ${event.method} ${event.path} ${event.status ?? 'no response'} ${event.durationMs}ms attempt ${event.attempt}${event.requestId ? ` request-id ${event.requestId}` : ''}`)}`)}\n`);
@@ -131,7 +135,7 @@ export class RunRenderer {
         if (mode === 'text' && this.wroteText && !this.endsWithNewline) io.out('\n');
         this.line({ type: 'error', error: errorInfo });
         if (mode === 'json') io.json({ ok: false, error: errorInfo, ...partial });
-        io.error(error.message, hint);
+        io.error(error.message, hint, error.details);
         break;
       }
     }
@@ -153,6 +157,12 @@ export class RunRenderer {
   close(): void {
     this.spinner.stop();
   }
+}
+
+/** `replayed oai (gpt-5.4-mini) turn 2 from loom-fixtures/bot/….json`, `recorded tool write_file to …`, `kept tool … in …`. */
+function fixtureLine(event: FixtureEvent): string {
+  const what = event.kind === 'model' ? `${event.name} (${event.model}) turn ${event.turn}` : event.kind === 'tool' ? `tool ${event.name}` : `the tool list of MCP servers ${event.name}`;
+  return `${event.action} ${what} ${event.action === 'replayed' ? 'from' : event.action === 'recorded' ? 'to' : 'in'} ${event.file}`;
 }
 
 /** A tool call's arguments on one short line, for the notice on stderr (redacted before it is cut). */

@@ -11,6 +11,8 @@ export function summaryLine(result: RunResult): string {
     `${(result.durationMs / 1000).toFixed(1)}s`,
   ];
   if (result.fallbackFrom.length > 0) parts.push(`after ${result.fallbackFrom.join(', ')}`);
+  // Usage and cost are what was recorded; nothing was spent.
+  if (result.replayed) parts.push('replayed');
   return parts.join(' · ');
 }
 

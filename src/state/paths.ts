@@ -11,3 +11,8 @@ export function stateDir(project: Pick<LoadedProject, 'file' | 'rootDir'>, env: 
   if (project.file) return join(project.rootDir, '.loom');
   return join(env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state'), 'loom');
 }
+
+/** Where `--cache` records (CONTRACT §12): `cache/` in the state folder — local, git-ignored, never read by `--replay`. */
+export function cacheDir(project: Pick<LoadedProject, 'file' | 'rootDir'>, env: Readonly<Record<string, string | undefined>>): string {
+  return join(stateDir(project, env), 'cache');
+}

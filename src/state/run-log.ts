@@ -24,6 +24,8 @@ export interface RunLogEntry {
   fallbackFrom: string[];
   steps: number;
   toolCalls: RunResult['toolCalls'];
+  /** Every model call was served from a fixture (CONTRACT §12). */
+  replayed: boolean;
 }
 
 export const RUN_LOG_FILE = 'runs.jsonl';
@@ -79,6 +81,7 @@ export function logEntry(options: LogEntryOptions): RunLogEntry {
     fallbackFrom: outcome.fallbackFrom ?? [],
     steps: outcome.steps ?? 0,
     toolCalls: outcome.toolCalls ?? [],
+    replayed: outcome.replayed ?? false,
   };
 }
 

@@ -69,6 +69,8 @@ export interface ToolSetOptions {
 export interface ToolSet {
   /** Built-ins, then `<server>__<tool>` from MCP. */
   specs: ToolSpec[];
+  /** The MCP part of `specs`: what a recording keeps as the servers' tool list (CONTRACT §12). */
+  mcpSpecs?: ToolSpec[];
   /** Never throws for tool problems: refusals, bad arguments, tool errors all become `{ ok: false, output }`. */
   call(call: ToolCall, signal?: AbortSignal): Promise<ToolResult>;
   /** Stops the MCP servers and any command still running. Safe to call more than once. */
@@ -178,6 +180,7 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
       ...[...builtins.values()].map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })),
       ...(mcp?.specs ?? []),
     ],
+    mcpSpecs: mcp?.specs ?? [],
 
     async call(call, signal) {
       const combined = signal ? AbortSignal.any([signal, runSignal]) : runSignal;

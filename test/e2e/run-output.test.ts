@@ -100,7 +100,7 @@ describe('prompts and inputs', () => {
     expect(result.stderr).toMatch(/^loom: error: unknown agent "nobody"/);
     const asJson = await loom(['run', 'nobody', '--json'], cwd);
     expect(asJson.code).toBe(2);
-    expect(JSON.parse(asJson.stdout)).toEqual({ ok: false, agent: 'nobody', error: { code: 'unknown_agent', message: expect.stringContaining('nobody'), provider: null, status: null } });
+    expect(JSON.parse(asJson.stdout)).toEqual({ ok: false, agent: 'nobody', error: { code: 'unknown_agent', message: expect.stringContaining('nobody'), provider: null, status: null }, replayed: false });
     expect(await logLines(cwd)).toEqual([]);
   });
 
@@ -214,7 +214,7 @@ describe('missing keys', () => {
     expect(result.stderr).toMatch(/^loom: error: provider "oai" has no API key\nhint: set OPENAI_TEST_KEY/);
     const asJson = await loom(['ask', '-p', 'claude', '--json', 'hi'], cwd, { env: { ANTHROPIC_TEST_KEY: undefined } });
     expect(asJson.code).toBe(2);
-    expect(JSON.parse(asJson.stdout)).toEqual({ ok: false, agent: null, error: { code: 'missing_api_key', message: 'provider "claude" has no API key', provider: 'claude', status: null } });
+    expect(JSON.parse(asJson.stdout)).toEqual({ ok: false, agent: null, error: { code: 'missing_api_key', message: 'provider "claude" has no API key', provider: 'claude', status: null }, replayed: false });
     expect(server.requests).toHaveLength(0);
     expect(await logLines(cwd)).toEqual([]);
   });
@@ -236,7 +236,7 @@ function runWithout(cwd: string) {
   return loom(['ask', '-p', 'openai', 'hi'], cwd);
 }
 
-const RESULT_KEYS = ['ok', 'agent', 'provider', 'model', 'text', 'output', 'usage', 'costUsd', 'attempts', 'fallbackFrom', 'steps', 'toolCalls', 'durationMs'].sort();
+const RESULT_KEYS = ['ok', 'agent', 'provider', 'model', 'text', 'output', 'usage', 'costUsd', 'attempts', 'fallbackFrom', 'steps', 'toolCalls', 'durationMs', 'replayed'].sort();
 
 describe('--json', () => {
   it('prints exactly one document with the keys of CONTRACT §4, nothing streamed', async () => {
@@ -262,6 +262,7 @@ describe('--json', () => {
       steps: 1,
       toolCalls: [],
       durationMs: expect.any(Number),
+      replayed: false,
     });
   });
 

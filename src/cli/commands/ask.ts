@@ -1,5 +1,5 @@
 import type { CommandFunction } from '../context.js';
-import { executeRun, failBeforeRun, outputMode, sharedRunFlags } from '../execute-run.js';
+import { executeRun, failBeforeRun, fixtureMode, outputMode, sharedRunFlags } from '../execute-run.js';
 import { readSchemaFile, readStdin } from '../input.js';
 import { openProject } from '../project.js';
 
@@ -12,17 +12,17 @@ const ask: CommandFunction = async (ctx, args, options) => {
     const stdin = await readStdin(ctx);
     const input = [prompt, stdin?.trimEnd()].filter((part): part is string => Boolean(part)).join('\n\n') || null;
     const schema = typeof options.schema === 'string' ? await readSchemaFile(ctx, options.schema) : undefined;
-    prepared = { project, input, schema };
+    prepared = { project, input, schema, fixtures: fixtureMode(ctx, options) };
   } catch (error) {
     failBeforeRun(ctx, outputMode(options), null, error);
   }
-  const { project, input, schema } = prepared;
+  const { project, input, schema, fixtures } = prepared;
   return executeRun(
     ctx,
     project,
     undefined,
     { ...sharedRunFlags(options), schema, vars: {}, input },
-    { mode: outputMode(options), dryRun: options.dryRun === true },
+    { mode: outputMode(options), dryRun: options.dryRun === true, fixtures },
   );
 };
 
