@@ -130,8 +130,8 @@ async function startTools(plan: RunPlan, settings: ToolSettings, deps: RunDeps, 
     context: [plan.input ?? '', plan.request.system ?? '', ...plan.request.messages.map((message) => message.content), ...(settings.context ?? [])],
     protect: toolPlan.protect,
     networkAllow: toolPlan.networkAllow,
-    // The sandbox is still looked for under replay: run_command's description (part of the request,
-    // and so of the key) says whether commands are sandboxed. Nothing runs, so nothing is warned about.
+    // run_command's description (part of the request, and so of the key) states the configured
+    // sandbox, not this machine's. Under replay nothing runs, so nothing is warned about.
     sandbox: toolPlan.sandbox,
     commandTimeoutMs: toolPlan.commandTimeoutMs,
     mcpCallTimeoutMs: toolPlan.mcpTimeoutMs,

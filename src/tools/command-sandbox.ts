@@ -88,6 +88,12 @@ export function chooseSandbox(setting: SandboxConfig | undefined, env: NodeJS.Pr
   return { sandbox: { bwrap, network: typeof setting === 'object' && setting.network === true } };
 }
 
+/** The sandbox a config asks for (default: one without network), whether or not this machine can give it. */
+export function declaredSandbox(setting: SandboxConfig | undefined): { network: boolean } | null {
+  if (setting === false) return null;
+  return { network: typeof setting === 'object' && setting.network === true };
+}
+
 /** For `--dry-run`: how this agent's commands would run. */
 export function sandboxKind(tools: { builtins: readonly string[]; sandbox?: SandboxConfig; workspace?: string } | null | undefined, env: NodeJS.ProcessEnv = process.env): 'bwrap' | 'none' {
   if (!tools?.builtins.includes('run_command')) return 'none';

@@ -11,7 +11,7 @@ import type { ToolCall, ToolSpec } from '../core/messages.js';
 import { KnownSecrets, withoutSecrets, type SecretForm } from '../core/secrets.js';
 import { createApprover, type ApprovalRequest } from './approval.js';
 import { builtinTools } from './builtins/index.js';
-import { sandboxForTools } from './command-sandbox.js';
+import { declaredSandbox, sandboxForTools } from './command-sandbox.js';
 import { startRun } from './processes.js';
 import { ToolError, type AnyTool, type ToolContext, type ToolResult } from './define-tool.js';
 import type { McpSession } from './mcp/session.js';
@@ -94,7 +94,7 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
   // Every process the tools start carries this run's marker; commands run in the sandbox where one can.
   const processes = startRun();
   const sandbox = sandboxForTools(options, workspace);
-  const available = builtinTools({ sandbox, processes, commandTimeoutMs: options.commandTimeoutMs, fetchTimeoutMs: options.fetchTimeoutMs, fileSearchTimeoutMs: options.fileSearchTimeoutMs });
+  const available = builtinTools({ sandbox, declaredSandbox: declaredSandbox(options.sandbox), processes, commandTimeoutMs: options.commandTimeoutMs, fetchTimeoutMs: options.fetchTimeoutMs, fileSearchTimeoutMs: options.fileSearchTimeoutMs });
   const builtins = new Map<string, AnyTool>();
   for (const name of options.builtins) {
     const tool = (available as Record<string, AnyTool | undefined>)[name];

@@ -210,6 +210,22 @@ describe('without the sandbox', () => {
     expect(chooseSandbox(false, { PATH: bin })).toEqual({ sandbox: undefined });
   });
 
+  it("run_command's description states the configured sandbox, the same on a machine without bubblewrap (fixture keys hold it)", async () => {
+    const describe = async (sandbox: boolean | { network: boolean }, PATH: string | undefined) => {
+      const set = await createToolSet({ builtins: ['run_command'], mcpServers: {}, workspace, allow: [], yes: true, shell: false, configDir: workspace, env: { ...process.env, PATH }, sandbox });
+      try {
+        return set.specs.find((spec) => spec.name === 'run_command')?.description;
+      } finally {
+        await set.close();
+      }
+    };
+    const here = await describe(true, process.env.PATH);
+    expect(here).toContain('Sandboxed: only the workspace');
+    expect(await describe(true, join(root, 'empty'))).toBe(here);
+    expect(await describe({ network: true }, join(root, 'empty'))).toContain('there is network access');
+    expect(await describe(false, process.env.PATH)).not.toContain('Sandboxed');
+  });
+
   it('--dry-run calls it "none": sandbox false, no bubblewrap, or no run_command', () => {
     expect(sandboxKind({ builtins: ['run_command'], sandbox: false, workspace })).toBe('none');
     expect(sandboxKind({ builtins: ['run_command'], sandbox: true, workspace }, { PATH: join(root, 'empty') })).toBe('none');

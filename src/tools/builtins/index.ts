@@ -16,6 +16,8 @@ export interface BuiltinOptions {
   fileSearchTimeoutMs?: number;
   /** run_command's sandbox (undefined: unsandboxed) and the run whose process marker its commands carry. */
   sandbox?: Sandbox;
+  /** The sandbox the agent's config asks for, as run_command's description states it (run-command.ts). */
+  declaredSandbox?: { network: boolean } | null;
   processes?: ProcessRun;
 }
 
@@ -26,7 +28,7 @@ export function builtinTools(options: BuiltinOptions = {}): Record<BuiltinToolNa
     list_files: createListFiles({ timeoutMs: options.fileSearchTimeoutMs }),
     search_files: createSearchFiles({ timeoutMs: options.fileSearchTimeoutMs }),
     write_file: writeFile,
-    run_command: createRunCommand({ timeoutMs: options.commandTimeoutMs, sandbox: options.sandbox, processes: options.processes }),
+    run_command: createRunCommand({ timeoutMs: options.commandTimeoutMs, sandbox: options.sandbox, declared: options.declaredSandbox, processes: options.processes }),
     fetch_url: createFetchUrl({ timeoutMs: options.fetchTimeoutMs }),
   };
 }

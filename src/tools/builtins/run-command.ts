@@ -11,6 +11,12 @@ export interface RunCommandOptions {
   timeoutMs?: number;
   /** Where commands run confined (command-sandbox.ts); undefined runs them unsandboxed. */
   sandbox?: Sandbox;
+  /**
+   * The sandbox the agent's config asks for, which the tool's description states: the same on every
+   * machine, so a fixture recorded where bubblewrap runs is found where it does not (CONTRACT §12).
+   * A machine that cannot sandbox warns the user instead. Default: what `sandbox` is.
+   */
+  declared?: { network: boolean } | null;
   /** The run whose marker every command carries (processes.ts); a run of its own when not given. */
   processes?: ProcessRun;
 }
@@ -38,11 +44,11 @@ const seconds = (ms: number) => `${+(ms / 1000).toFixed(1)} s`;
  * process marker in its environment: when the call ends in any way, the group and every process
  * carrying the marker are killed — a daemon that left the group too (CONTRACT §11 "Commands").
  */
-export function createRunCommand({ timeoutMs = LIMITS.commandTimeoutMs, sandbox, processes }: RunCommandOptions = {}) {
+export function createRunCommand({ timeoutMs = LIMITS.commandTimeoutMs, sandbox, declared = sandbox ?? null, processes }: RunCommandOptions = {}) {
   let run: ProcessRun | undefined = processes;
   return defineTool<{ command: string }>({
     name: 'run_command',
-    description: `Run a command in the workspace root and return its exit code, stdout and stderr (each cut to ${formatBytes(LIMITS.commandOutputBytes)}). The command line is split into arguments like a shell would, with quotes, but runs without a shell unless the agent's configuration enables one: no pipes, redirections, variables or "&&" — run one program per call. Stopped after ${seconds(timeoutMs)}.${sandbox ? ` Sandboxed: only the workspace and the temp folder are writable (protected files such as .git and package.json are not), and there is ${sandbox.network ? 'network access' : 'no network'}.` : ''} Needs the user's approval.`,
+    description: `Run a command in the workspace root and return its exit code, stdout and stderr (each cut to ${formatBytes(LIMITS.commandOutputBytes)}). The command line is split into arguments like a shell would, with quotes, but runs without a shell unless the agent's configuration enables one: no pipes, redirections, variables or "&&" — run one program per call. Stopped after ${seconds(timeoutMs)}.${declared ? ` Sandboxed: only the workspace and the temp folder are writable (protected files such as .git and package.json are not), and there is ${declared.network ? 'network access' : 'no network'}.` : ''} Needs the user's approval.`,
     parameters: {
       type: 'object',
       properties: { command: { type: 'string', minLength: 1, description: 'The command line, e.g. "npm test" or "git log -n 5 --oneline"' } },
