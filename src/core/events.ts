@@ -55,6 +55,8 @@ export interface FixtureEvent {
   /** Model calls: the model and the turn. */
   model?: string;
   turn?: number;
+  /** A replayed model call: how long it took when recorded (the sum of its events' `dt`). */
+  recordedMs?: number;
   /** The fixture file, as messages show it (relative to the project folder). */
   file: string;
   /** The same, absolute (what `loom test --prune` keeps). */
