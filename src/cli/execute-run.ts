@@ -72,7 +72,8 @@ export async function executeRun(ctx: CommandContext, project: LoadedProject, ag
   }
 }
 
-async function writeLog(ctx: CommandContext, project: LoadedProject, entry: RunLogEntry): Promise<void> {
+/** Appends a run's line to the run log, redacted; a log that cannot be written is a warning, not a failed run. */
+export async function writeLog(ctx: CommandContext, project: LoadedProject, entry: RunLogEntry): Promise<void> {
   try {
     await appendRunLog(stateDir(project, ctx.env), ctx.io.secrets.redactValue(entry));
   } catch (error) {

@@ -15,7 +15,7 @@ export interface GlobalOptions {
 }
 
 /** The command names the program dispatches; each has a lazily imported module. */
-export type CommandName = 'ask' | 'run' | 'agents' | 'config validate' | 'config show' | 'providers' | 'logs' | 'init';
+export type CommandName = 'ask' | 'run' | 'agents' | 'config validate' | 'config show' | 'providers' | 'logs' | 'init' | 'test';
 
 /** A command's module, imported only when that command runs (scripts/build.mjs bundles each one found here). */
 export type CommandLoader = () => Promise<{ default: CommandFunction }>;
@@ -174,6 +174,20 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
     .description('scaffold loom.config.json, agents/hello/ and the .gitignore line; never overwrites')
     .action(action('init', () => import('./commands/init.js')));
 
+  const test = program
+    .command('test')
+    .description("run the agents' test cases (agents/<name>/tests.json); --replay by default when CI is set, else --record")
+    .argument('[agents...]', 'the agents to test (default: every agent with tests)')
+    .option('--prune', "with --record or --rerecord: delete the tested agents' fixtures no test used")
+    .option('--filter <regex>', 'run only the tests whose name matches', nonEmpty('--filter'))
+    .option('--concurrency <count>', 'how many runs at once', parseInteger('--concurrency', 1), 4)
+    .option('--repeat <count>', 'run each test this many times', parseInteger('--repeat', 1))
+    .option('--pass-rate <share>', 'with --repeat: the share of runs of a test that must pass (default 1)', parseNumber('--pass-rate', 0, 1))
+    .option('--yes', 'approve tool calls that need approval (write_file, run_command)')
+    .option('--json', 'print one JSON document when done')
+    .option('--junit <file>', 'also write a JUnit XML report to this file');
+  fixtureFlags(test, ['--cache']).action(action('test', () => import('./commands/test.js')));
+
   program
     .command('help')
     .description('show help for a command (the same as `loom <command> --help`)')
@@ -207,9 +221,10 @@ const FIXTURE_FLAGS = [
   ['--cache', 'like --record, into .loom/cache/ (local, not for committing)'],
 ] as const;
 
-function fixtureFlags(command: Command): Command {
-  for (const [flag, description] of FIXTURE_FLAGS) {
-    const others = FIXTURE_FLAGS.map(([other]) => other.slice(2)).filter((other) => other !== flag.slice(2));
+function fixtureFlags(command: Command, without: readonly string[] = []): Command {
+  const flags = FIXTURE_FLAGS.filter(([flag]) => !without.includes(flag));
+  for (const [flag, description] of flags) {
+    const others = flags.map(([other]) => other.slice(2)).filter((other) => other !== flag.slice(2));
     command.addOption(new Option(flag, description).conflicts(others));
   }
   return command;

@@ -5,6 +5,7 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { formatUsd } from '../output/summary.js';
+import { visible, visibleText } from '../output/visible.js';
 import type { TestOutcome, TestSummary } from './outcome.js';
 
 export const MAX_ANNOTATIONS = 10;
@@ -13,18 +14,24 @@ export const MAX_ANNOTATIONS = 10;
 const data = (text: string) => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 const property = (text: string) => data(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
-/** Why a test failed or errored, in one line. */
-export function reasonOf(outcome: TestOutcome): string {
+/** Why a test failed or errored, as its outcome says. */
+function rawReason(outcome: TestOutcome): string {
   if (outcome.status === 'errored') return `${outcome.error?.code ?? 'error'}: ${outcome.error?.message ?? 'the test could not run'}`;
   const failed = outcome.assertions.find((assertion) => !assertion.pass);
   return failed ? `${failed.type}: ${failed.message}` : outcome.status;
 }
 
+/** Why a test failed or errored, in one line. It may quote the model or a provider: nothing in it acts on a terminal. */
+export const reasonOf = (outcome: TestOutcome): string => visible(rawReason(outcome));
+
+/** `agent › test`, as every report names a test. */
+export const titleOf = (outcome: Pick<TestOutcome, 'agent' | 'name'>): string => visible(`${outcome.agent} › ${outcome.name}`);
+
 export function annotations(outcomes: readonly TestOutcome[]): string[] {
   return outcomes
     .filter((outcome) => outcome.status === 'failed' || outcome.status === 'errored')
     .slice(0, MAX_ANNOTATIONS)
-    .map((outcome) => `::error file=${property(outcome.file)},line=${outcome.line},title=${property(`${outcome.agent} › ${outcome.name} ${outcome.status}`)}::${data(reasonOf(outcome))}`);
+    .map((outcome) => `::error file=${property(outcome.file)},line=${outcome.line},title=${property(`${titleOf(outcome)} ${outcome.status}`)}::${data(visibleText(rawReason(outcome)))}`);
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -6,12 +6,12 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { formatUsd } from '../output/summary.js';
-import { reasonOf } from './github.js';
+import { reasonOf, titleOf } from './github.js';
 import type { TestOutcome, TestSummary } from './outcome.js';
 
 export function testLine(outcome: TestOutcome, color: ChalkInstance): string {
   const mark = { passed: color.green('✓'), failed: color.red('✗'), errored: color.yellow('!'), skipped: color.dim('-') }[outcome.status];
-  const title = `${outcome.agent} › ${outcome.name}`;
+  const title = titleOf(outcome);
   if (outcome.status === 'skipped') return `${mark} ${title}  ${color.dim('skipped')}\n`;
   const facts = [`${(outcome.durationMs / 1000).toFixed(1)}s`, outcome.costUsd === null ? '' : `$${formatUsd(outcome.costUsd)}`, outcome.replayed ? 'replayed' : '', outcome.repeats ? `${outcome.repeats.passed}/${outcome.repeats.of} passed` : ''].filter(Boolean);
   const line = `${mark} ${title}  ${color.dim(facts.join('  '))}\n`;

@@ -9,7 +9,7 @@ import { closingLine, testLine } from '../../src/evals/report.js';
 const base = { file: 'agents/review/tests.json', toolCalls: [], output: null, text: 'x', costUsd: 0.004, durationMs: 812, replayed: true };
 const OUTCOMES: TestOutcome[] = [
   { ...base, agent: 'review', name: 'flags SQL injection', line: 3, status: 'passed', assertions: [{ type: 'contains', pass: true, message: 'answer contains "SQL"' }] },
-  { ...base, agent: 'review', name: 'names the file <users.ts> & "line"', line: 9, status: 'failed', assertions: [{ type: 'contains', pass: false, message: 'answer: expected to contain "XSS", got "a\u001bb\u0000c"' }] },
+  { ...base, agent: 'review', name: 'names the file <users.ts> & "line"', line: 9, status: 'failed', assertions: [{ type: 'contains', pass: false, message: 'answer: expected to contain "XSS", got "a\\x1bb\\x00c"' }] },
   { ...base, agent: 'summarize', name: 'five bullets', file: 'agents/summarize/tests.json', line: 2, status: 'errored', assertions: [], error: { code: 'replay_miss', message: 'no fixture for turn 1 of agent "summarize" (mock, mock)' } },
   { ...base, agent: 'summarize', name: 'skipped one', file: 'agents/summarize/tests.json', line: 14, status: 'skipped', assertions: [] },
 ];
@@ -36,7 +36,7 @@ describe('the JUnit file', () => {
 describe('GitHub annotations and the step summary', () => {
   it('one ::error per failed or errored test at its line, escaped; at most ten', () => {
     expect(annotations(OUTCOMES)).toEqual([
-      '::error file=agents/review/tests.json,line=9,title=review › names the file <users.ts> & "line" failed::contains: answer: expected to contain "XSS", got "a\u001bb\u0000c"',
+      '::error file=agents/review/tests.json,line=9,title=review › names the file <users.ts> & "line" failed::contains: answer: expected to contain "XSS", got "a\\x1bb\\x00c"',
       '::error file=agents/summarize/tests.json,line=2,title=summarize › five bullets errored::replay_miss: no fixture for turn 1 of agent "summarize" (mock, mock)',
     ]);
     const many = Array.from({ length: 15 }, (_, i) => ({ ...OUTCOMES[1]!, name: `t${i}` }));
