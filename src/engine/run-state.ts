@@ -113,6 +113,8 @@ export class RunState {
         ...(error.details ? { details: [...error.details] } : {}),
       },
       ...this.summary(false, now),
+      // A turn with no fixture was not served: the run was not replayed, however many turns before it were.
+      ...(error.code === 'replay_miss' ? { replayed: false } : {}),
       ...(text || this.steps > 0 ? { text } : {}),
     };
   }

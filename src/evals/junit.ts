@@ -32,7 +32,7 @@ function testcase(outcome: TestOutcome): string {
       return `${open}>\n      <skipped/>\n    </testcase>`;
     case 'errored': {
       const error = outcome.error ?? { code: 'internal', message: 'the test could not run' };
-      return `${open}>\n      <error${attr('type', error.code)}${attr('message', error.message)}>${escapeXml(error.message)}</error>\n    </testcase>`;
+      return `${open}>\n      <error${attr('type', error.code)}${attr('message', error.message)}>${escapeXml([error.message, ...(error.details ?? [])].join('\n'))}</error>\n    </testcase>`;
     }
     case 'failed': {
       const failed = outcome.assertions.filter((assertion) => !assertion.pass);

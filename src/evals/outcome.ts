@@ -1,6 +1,14 @@
 /** What one test case came to (CONTRACT §13 `--json` `tests[]`), and the counts of a whole run. */
 import type { AssertionResult } from './assertions.js';
 
+/** Why a test could not run; a replay miss says where the request differs (`details`) and how to re-record (`hint`). */
+export interface TestError {
+  code: string;
+  message: string;
+  details?: readonly string[];
+  hint?: string;
+}
+
 export type TestStatus = 'passed' | 'failed' | 'errored' | 'skipped';
 
 export interface TestOutcome {
@@ -17,7 +25,7 @@ export interface TestOutcome {
   durationMs: number;
   replayed: boolean;
   /** Why an errored test could not run (a provider error, `replay_miss`, a missing key). */
-  error?: { code: string; message: string };
+  error?: TestError;
   /** Under `--repeat`: how many of the repeats passed. */
   repeats?: { passed: number; of: number };
 }

@@ -6,6 +6,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { formatUsd } from '../output/summary.js';
+import { visible } from '../output/visible.js';
 import { reasonOf, titleOf } from './github.js';
 import type { TestOutcome, TestSummary } from './outcome.js';
 
@@ -15,7 +16,13 @@ export function testLine(outcome: TestOutcome, color: ChalkInstance): string {
   if (outcome.status === 'skipped') return `${mark} ${title}  ${color.dim('skipped')}\n`;
   const facts = [`${(outcome.durationMs / 1000).toFixed(1)}s`, outcome.costUsd === null ? '' : `$${formatUsd(outcome.costUsd)}`, outcome.replayed ? 'replayed' : '', outcome.repeats ? `${outcome.repeats.passed}/${outcome.repeats.of} passed` : ''].filter(Boolean);
   const line = `${mark} ${title}  ${color.dim(facts.join('  '))}\n`;
-  return outcome.status === 'passed' ? line : `${line}    ${outcome.status === 'errored' ? color.yellow(reasonOf(outcome)) : reasonOf(outcome)}\n`;
+  if (outcome.status === 'passed') return line;
+  if (outcome.status === 'failed') return `${line}    ${reasonOf(outcome)}\n`;
+  // A test that could not run: why, then what the error adds (a replay miss: the nearest fixture,
+  // where the request differs, how to re-record).
+  const details = (outcome.error?.details ?? []).map((detail) => `      ${visible(detail)}\n`).join('');
+  const hint = outcome.error?.hint ? `    ${color.dim(`hint: ${visible(outcome.error.hint)}`)}\n` : '';
+  return `${line}    ${color.yellow(reasonOf(outcome))}\n${details}${hint}`;
 }
 
 export function closingLine(summary: TestSummary): string {

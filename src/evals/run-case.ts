@@ -16,6 +16,7 @@ import type { FixtureMode, FixtureOptions } from '../fixtures/options.js';
 import type { RunLogEntry } from '../state/run-log.js';
 import { checkAssertion, type AssertionResult, type RunView } from './assertions.js';
 import type { LoadedCase } from './cases.js';
+import type { TestError } from './outcome.js';
 import { JUDGE_SCHEMA, JUDGE_SYSTEM, judgeInput, judgeResult, type JudgeAssertion } from './judge.js';
 
 /** Outcomes of the agent's own: the run completed, and the assertions say whether that was expected. */
@@ -37,7 +38,7 @@ export interface CaseSettings {
 
 export type CaseRun =
   | { status: 'completed'; assertions: AssertionResult[]; view: RunView; costUsd: number | null; durationMs: number; fixtures: string[]; logEntry: RunLogEntry | null }
-  | { status: 'errored'; error: { code: string; message: string }; view: RunView | null; costUsd: number | null; durationMs: number; fixtures: string[]; logEntry: RunLogEntry | null }
+  | { status: 'errored'; error: TestError; view: RunView | null; costUsd: number | null; durationMs: number; fixtures: string[]; logEntry: RunLogEntry | null }
   | { status: 'interrupted'; logEntry: RunLogEntry | null };
 
 /** What a run is made of, for the fixtures it used and the tool calls the assertions look at. */
@@ -88,7 +89,15 @@ const fixturesFor = (settings: CaseSettings, agent: string, repeat: number | und
         },
       };
 
-const errored = (error: { code: string; message: string }, extra: { view?: RunView; costUsd?: number | null; durationMs?: number; fixtures?: string[]; logEntry?: RunLogEntry | null } = {}): CaseRun => ({
+/** The error as a test reports it: the run's code and message, and a miss's details and hint. */
+const testError = (error: TestError, message = error.message): TestError => ({
+  code: error.code,
+  message,
+  ...(error.details && error.details.length > 0 ? { details: error.details } : {}),
+  ...(error.hint ? { hint: error.hint } : {}),
+});
+
+const errored = (error: TestError, extra: { view?: RunView; costUsd?: number | null; durationMs?: number; fixtures?: string[]; logEntry?: RunLogEntry | null } = {}): CaseRun => ({
   status: 'errored',
   error,
   view: extra.view ?? null,
@@ -107,7 +116,7 @@ export async function runCase(test: LoadedCase, agent: LoadedAgent, settings: Ca
   } catch (error) {
     // A missing variable or key, a provider that does not resolve: this case could not run.
     const failure = toLoomError(error);
-    return errored({ code: failure.code, message: failure.message });
+    return errored(testError(failure));
   }
   const watch = new RunWatch();
   const outcome = await runOnce(plan, {
@@ -124,7 +133,7 @@ export async function runCase(test: LoadedCase, agent: LoadedAgent, settings: Ca
   const spent = { costUsd: view.costUsd, durationMs: final.durationMs ?? 0, fixtures: watch.fixtures, logEntry };
   if (final.type === 'error') {
     if (final.error.code === 'interrupted') return { status: 'interrupted', logEntry };
-    if (!COMPLETED_FAILURES.has(final.error.code)) return errored({ code: final.error.code, message: final.error.message }, { ...spent, view });
+    if (!COMPLETED_FAILURES.has(final.error.code)) return errored(testError(final.error), { ...spent, view });
   }
 
   const assertions: AssertionResult[] = [];
@@ -138,7 +147,7 @@ export async function runCase(test: LoadedCase, agent: LoadedAgent, settings: Ca
     if (judged.status === 'interrupted') return { status: 'interrupted', logEntry };
     watch.fixtures.push(...judged.fixtures);
     if (judged.costUsd !== null) costUsd = (costUsd ?? 0) + judged.costUsd;
-    if (judged.status === 'errored') return errored({ code: judged.error.code, message: `the judge could not run: ${judged.error.message}` }, { ...spent, view, costUsd });
+    if (judged.status === 'errored') return errored(testError(judged.error, `the judge could not run: ${judged.error.message}`), { ...spent, view, costUsd });
     assertions.push(judged.result);
   }
   // A run that failed passes only where a `status` assertion expects it to.
@@ -151,7 +160,7 @@ export async function runCase(test: LoadedCase, agent: LoadedAgent, settings: Ca
 
 type JudgeRun =
   | { status: 'judged'; result: AssertionResult; costUsd: number | null; fixtures: string[] }
-  | { status: 'errored'; error: { code: string; message: string }; costUsd: number | null; fixtures: string[] }
+  | { status: 'errored'; error: TestError; costUsd: number | null; fixtures: string[] }
   | { status: 'interrupted' };
 
 /** The judge's own run: no agent, no tools, no log line; recorded and replayed as the agent's fixtures with `role: "judge"`. */
@@ -169,7 +178,7 @@ async function judge(assertion: JudgeAssertion, test: LoadedCase, agent: LoadedA
     });
   } catch (error) {
     const failure = toLoomError(error);
-    return { status: 'errored', error: { code: failure.code, message: failure.message }, costUsd: null, fixtures: [] };
+    return { status: 'errored', error: testError(failure), costUsd: null, fixtures: [] };
   }
   const watch = new RunWatch();
   // The judge grades; it has no tools of the project's to call.
@@ -186,7 +195,7 @@ async function judge(assertion: JudgeAssertion, test: LoadedCase, agent: LoadedA
   );
   if (final.type === 'error' && final.error.code === 'interrupted') return { status: 'interrupted' };
   const costUsd = final.costUsd ?? null;
-  if (final.type === 'error' && !COMPLETED_FAILURES.has(final.error.code)) return { status: 'errored', error: { code: final.error.code, message: final.error.message }, costUsd, fixtures: watch.fixtures };
+  if (final.type === 'error' && !COMPLETED_FAILURES.has(final.error.code)) return { status: 'errored', error: testError(final.error), costUsd, fixtures: watch.fixtures };
   return { status: 'judged', result: judgeResult(assertion, final), costUsd, fixtures: watch.fixtures };
 }
 
