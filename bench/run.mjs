@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, each figure a ratio to a baseline measured in the same run
 // (or, for latencies, an absolute median against its goal).
 import { benchAgentLoop } from './agent-loop.mjs';
+import { benchLoomTest } from './loom-test.mjs';
 import { benchRetry } from './retry.mjs';
 import { benchRoundTrip } from './round-trip.mjs';
 import { benchReplay } from './replay.mjs';
@@ -11,3 +12,4 @@ await benchRoundTrip();
 await benchRetry();
 await benchAgentLoop();
 benchReplay();
+benchLoomTest();
