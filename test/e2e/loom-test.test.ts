@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runLoom, type CliResult } from '../support/cli.js';
-import { FakeProviderServer, json, openaiWire, type RecordedRequest } from '../support/fake-provider-server.js';
-import { KEYS, logLines, loom, OPENAI_PATH, workspace } from './run-helpers.js';
+import { FakeProviderServer, hang, json, openaiWire, type RecordedRequest } from '../support/fake-provider-server.js';
+import { KEYS, logLines, loom, OPENAI_PATH, spawnLoom, until, workspace } from './run-helpers.js';
 
 const NO_NETWORK = fileURLToPath(new URL('../fixtures/replay/no-network.cjs', import.meta.url));
 
@@ -48,6 +48,7 @@ async function project(tests: unknown[], extra: Record<string, unknown> = {}): P
   const cwd = await workspace(server, { providers: { oai: priced } }, { 'agents/bot/config.json': BOT, 'agents/bot/tests.json': JSON.stringify({ tests }, null, 2), ...extra });
   server.route(OPENAI_PATH, (request) => {
     const text = lastUser(request);
+    if (text.includes('stuck')) return hang();
     if (text.includes('coin')) return answer(request, ++tosses % 3 === 0 ? 'tails' : 'heads');
     if (text.includes('<rubric>')) return answer(request, JSON.stringify({ pass: !text.includes('Lyon'), score: 0.9, reason: 'it names the capital' }));
     if (text.includes('France')) return answer(request, 'The capital is Paris.');
@@ -227,6 +228,19 @@ describe('loom test: what cannot run', () => {
     ]);
     expect(tests[0].error.message).toContain('did you mean "equals"');
     expect(tests[2].error.message).toContain('agent "broken" is broken');
+  });
+
+  it('Ctrl-C stops the suite: exit 130, the finished tests reported, the rest not started', async () => {
+    const cwd = await project([CASES[0]!, { name: 'stuck', input: 'stuck', assert: [{ type: 'contains', value: 'x' }] }, { name: 'never', input: 'capital of Italy?', assert: [{ type: 'contains', value: 'Rome' }] }]);
+    const live = spawnLoom(['test', '--record', '--concurrency', '1'], cwd);
+    await live.waitFor('✓ bot › knows France');
+    await until(() => server.requests.length === 2);
+    live.child.kill('SIGINT');
+    const result = await live.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stdout).toContain('✓ bot › knows France');
+    expect(result.stdout).not.toContain('never');
+    expect(server.requests).toHaveLength(2);
   });
 
   it('usage errors exit 2 with nothing run: an unknown agent, an agent with no tests, a filter matching nothing, a bad regex, --pass-rate without --repeat', async () => {
