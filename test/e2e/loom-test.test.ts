@@ -106,7 +106,8 @@ describe('loom test: record, then replay offline', () => {
     expect(result.code, result.stderr).toBe(4);
     expect(result.stdout).toContain('! bot › knows France');
     expect(result.stdout).toContain('missing_api_key');
-    const ok = await loom(['test'], cwd);
+    // CI=false (how some set-ups turn CI off) is not CI: it records too.
+    const ok = await loom(['test'], cwd, { env: { CI: 'false' } });
     expect(ok.code, ok.stderr).toBe(0);
     expect(existsSync(join(cwd, 'loom-fixtures', 'bot'))).toBe(true);
   });

@@ -71,8 +71,11 @@ const test: CommandFunction = async (ctx, args, options) => {
 function testMode(ctx: CommandContext, options: Record<string, unknown>): FixtureMode {
   const mode = fixtureModeOf(options, ctx.env);
   if (mode !== 'off' || (ctx.env.LOOM_FIXTURES ?? '').trim() !== '') return mode;
-  return ctx.env.CI ? 'replay' : 'record';
+  return onCi(ctx.env.CI) ? 'replay' : 'record';
 }
+
+/** `CI` set to anything but nothing, `false` or `0` (how some set-ups turn it off). */
+const onCi = (value: string | undefined): boolean => value !== undefined && !['', 'false', '0'].includes(value.trim().toLowerCase());
 
 function filterOf(value: unknown): RegExp | undefined {
   if (typeof value !== 'string') return undefined;
