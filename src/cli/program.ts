@@ -15,7 +15,7 @@ export interface GlobalOptions {
 }
 
 /** The command names the program dispatches; each has a lazily imported module. */
-export type CommandName = 'ask' | 'run' | 'agents' | 'config validate' | 'config show' | 'providers' | 'logs' | 'init' | 'test';
+export type CommandName = 'ask' | 'run' | 'agents' | 'config validate' | 'config show' | 'providers' | 'logs' | 'init' | 'test' | 'batch';
 
 /** A command's module, imported only when that command runs (scripts/build.mjs bundles each one found here). */
 export type CommandLoader = () => Promise<{ default: CommandFunction }>;
@@ -187,6 +187,25 @@ export function createProgram(dispatch: Dispatch, programOutput: ProgramOutput =
     .option('--json', 'print one JSON document when done')
     .option('--junit <file>', 'also write a JUnit XML report to this file');
   fixtureFlags(test, ['--cache']).action(action('test', () => import('./commands/test.js')));
+
+  const batch = program
+    .command('batch')
+    .description('run an agent over many inputs (JSON lines); results as JSON lines as each finishes')
+    .argument('<agent>', 'agent name (a folder under agents/)')
+    .requiredOption('--input <file>', 'the items: one JSON object of variables or one JSON string per line (- reads stdin)')
+    .option('--output <file>', 'write the results here (default: stdout); never overwritten without --resume or --force')
+    .option('--concurrency <count>', "items at once (default: the provider's limits.concurrency, else 4)", parseInteger('--concurrency', 1))
+    .option('--shard <i/n>', 'run only the items whose index % n == i - 1')
+    .option('--resume', 'run only the items --output has no line for yet')
+    .option('--retry-errors', 'with --resume: also run again the items whose line is ok: false')
+    .option('--force', 'start afresh: empty an --output that holds results')
+    .option('--max-cost <usd>', 'start no item once the batch would spend more than this', parseNumber('--max-cost', 0))
+    .option('--var <name=value>', 'a template variable for every item (an item sets its own over it; name=@file reads a file)', collect, [])
+    .option('-p, --provider <name>', "provider to use instead of the agent's", nonEmpty('-p'))
+    .option('-m, --model <name>', "model to use instead of the agent's", nonEmpty('-m'))
+    .option('--max-steps <count>', 'most model turns per item', parseInteger('--max-steps', 1))
+    .option('--yes', 'approve tool calls that need approval (write_file, run_command)');
+  fixtureFlags(batch).action(action('batch', () => import('./commands/batch.js')));
 
   program
     .command('help')

@@ -18,6 +18,7 @@ export interface RetryConfig {
 export interface LimitsConfig {
   concurrency?: number;
   requestsPerMinute?: number;
+  tokensPerMinute?: number;
 }
 
 export interface ModelPrice {
@@ -162,7 +163,7 @@ export const FIELDS = {
     'output', 'fallback', 'retry', 'timeoutMs', 'log',
   ]),
   retry: fieldList<RetryConfig>()(['retries', 'minDelayMs', 'maxDelayMs']),
-  limits: fieldList<LimitsConfig>()(['concurrency', 'requestsPerMinute']),
+  limits: fieldList<LimitsConfig>()(['concurrency', 'requestsPerMinute', 'tokensPerMinute']),
   stdioMcpServer: fieldList<StdioMcpServer>()(['command', 'args', 'env', 'cwd']),
   httpMcpServer: fieldList<HttpMcpServer>()(['url', 'headers']),
   agentInput: fieldList<AgentInput>()(['description', 'default']),

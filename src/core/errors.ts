@@ -21,6 +21,8 @@ export const EXIT_CODES = {
   /** A fixture would have held a known secret (CONTRACT §12, §19): it was not written. */
   secret_in_fixture: 1,
   validation_failed: 1,
+  /** A `loom batch` input line that cannot be an item (CONTRACT §14): its result says so, the batch goes on. */
+  bad_input: 1,
   /** Writing the output failed (stdout closed or full). */
   output_error: 1,
   output_invalid: 3,

@@ -51,7 +51,7 @@ export interface SseEvent {
 }
 
 export type FakeResponse =
-  | { kind: 'json'; status?: number; body: unknown; headers?: Record<string, string> }
+  | { kind: 'json'; status?: number; body: unknown; headers?: Record<string, string>; delayMs?: number }
   | { kind: 'sse'; events: SseEvent[]; status?: number; headers?: Record<string, string>; end?: 'close' | 'drop' | 'hang' }
   | { kind: 'raw'; status?: number; body: string; headers?: Record<string, string> }
   | { kind: 'recorded'; status: number; contentType: string; body: string; headers?: Record<string, string> }
@@ -67,6 +67,9 @@ const matches = (matcher: PathMatcher, path: string): boolean =>
 
 export class FakeProviderServer {
   readonly requests: RecordedRequest[] = [];
+  /** Requests being answered now, and the most there ever were at once (the client's concurrency, measured here). */
+  inFlight = 0;
+  maxInFlight = 0;
   private readonly queues: { matcher: PathMatcher; responses: FakeResponse[] }[] = [];
   private readonly routes: { matcher: PathMatcher; handler: RouteHandler }[] = [];
   private readonly sockets = new Set<Socket>();
@@ -116,6 +119,8 @@ export class FakeProviderServer {
 
   reset(): void {
     this.requests.length = 0;
+    this.inFlight = 0;
+    this.maxInFlight = 0;
     this.queues.length = 0;
     this.routes.length = 0;
   }
@@ -178,6 +183,12 @@ export class FakeProviderServer {
       case 'hang':
         return; // the socket stays open until the client gives up or the server closes
       case 'json': {
+        if (response.delayMs) {
+          this.inFlight++;
+          this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+          await this.wait(response.delayMs);
+          this.inFlight--;
+        }
         const text = JSON.stringify(response.body);
         res.writeHead(response.status ?? 200, { 'content-type': 'application/json', ...response.headers });
         res.end(text);

@@ -32,6 +32,9 @@ const logs: CommandFunction = async (ctx, _args, options) => {
 };
 
 function snippet(entry: RunLogEntry): string {
+  // A batch's line (CONTRACT §14) has no input of its own: its counts say what it was.
+  const items = (entry as { kind?: unknown; items?: { written?: unknown; failed?: unknown } }).items;
+  if ((entry as { kind?: unknown }).kind === 'batch' && typeof items?.written === 'number') return `batch: ${items.written} items, ${String(items.failed ?? 0)} failed`;
   const text = (entry.input ?? '').replace(/\s+/g, ' ').trim();
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
