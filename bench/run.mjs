@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark, each figure a ratio to a baseline measured in the same run
 // (or, for latencies, an absolute median against its goal).
 import { benchAgentLoop } from './agent-loop.mjs';
+import { benchBatch } from './batch.mjs';
+import { benchBatchMemory } from './batch-memory.mjs';
 import { benchLoomTest } from './loom-test.mjs';
 import { benchRetry } from './retry.mjs';
 import { benchRoundTrip } from './round-trip.mjs';
@@ -13,3 +15,5 @@ await benchRetry();
 await benchAgentLoop();
 benchReplay();
 benchLoomTest();
+await benchBatch();
+await benchBatchMemory();

@@ -7,6 +7,7 @@
  * its item finishes; an item aborted by Ctrl-C, or never started, is not written (`--resume`
  * redoes it).
  */
+import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { CredentialReader } from '../core/config.js';
 import { EXIT_CODES, LoomError, toLoomError } from '../core/errors.js';
@@ -41,7 +42,11 @@ export interface BatchSettings {
   approve?: (request: ApprovalRequest) => Promise<boolean>;
   warn?: (message: string) => void;
   signal: AbortSignal;
-  /** Whether an index is to run (its shard, and not already done under `--resume`). */
+  /** Whether an index is the batch's at all (`--shard`). */
+  inShard: (index: number) => boolean;
+  /** Whether an index already has an ok line (`--resume`): it is not run again. */
+  alreadyOk: (index: number) => boolean;
+  /** Whether an index of the shard is to run (not done already under `--resume`). */
   wanted: (index: number) => boolean;
   /** Writes a result line; resolves once it is handed to the OS. */
   write: (line: ResultLine) => Promise<void>;
@@ -54,10 +59,10 @@ export interface BatchTotals {
   written: number;
   ok: number;
   failed: number;
-  /** Indexes of the items this invocation wrote ok. */
-  okIndexes: Set<number>;
-  /** Every index of the input in the shard (what the whole results file must cover). */
-  expected: Set<number>;
+  /** The indexes of the input in the shard: what the whole results file must cover. */
+  expected: number;
+  /** How many of them have an ok line now (kept from before, or written by this invocation): counts, not sets, so memory stays flat. */
+  okNow: number;
   costUsd: number;
   usage: FullUsage | null;
   attempts: number;
@@ -72,9 +77,12 @@ export interface BatchTotals {
 /** Runs the items; resolves when every started item is written. A config error (exit 2) rejects before anything runs. */
 export async function runBatch(items: AsyncIterable<BatchItem>, settings: BatchSettings): Promise<BatchTotals> {
   const budget = new BatchBudget(settings.maxCost);
-  const totals: BatchTotals = { written: 0, ok: 0, failed: 0, okIndexes: new Set(), expected: new Set(), costUsd: 0, usage: null, attempts: 0, steps: 0, replayed: true, provider: '', model: '', stopped: null };
+  const totals: BatchTotals = { written: 0, ok: 0, failed: 0, expected: 0, okNow: 0, costUsd: 0, usage: null, attempts: 0, steps: 0, replayed: true, provider: '', model: '', stopped: null };
   const createProvider = sharedProviders(settings);
   const queue = new PQueue({ concurrency: Math.max(1, settings.concurrency) });
+  // Every running item listens for Ctrl-C a few times over (its attempt, its retries, its limiter
+  // wait), and removes its listeners when done: many at once is expected, not a leak.
+  setMaxListeners(16 + settings.concurrency * 8, settings.signal);
   let fatal: LoomError | undefined;
 
   const record = async (line: ResultLine, final?: { usage: FullUsage | null; attempts: number; steps: number; replayed: boolean; costUsd: number | null }) => {
@@ -82,7 +90,7 @@ export async function runBatch(items: AsyncIterable<BatchItem>, settings: BatchS
     totals.written++;
     if (line.ok) {
       totals.ok++;
-      totals.okIndexes.add(line.index);
+      totals.okNow++;
     } else totals.failed++;
     if (!final) return;
     totals.costUsd += final.costUsd ?? 0;
@@ -145,8 +153,10 @@ export async function runBatch(items: AsyncIterable<BatchItem>, settings: BatchS
 
   const failures: unknown[] = [];
   for await (const item of items) {
+    if (!settings.inShard(item.index)) continue;
+    totals.expected++;
+    if (settings.alreadyOk(item.index)) totals.okNow++;
     if (!settings.wanted(item.index)) continue;
-    totals.expected.add(item.index);
     if (settings.signal.aborted || totals.stopped || fatal) continue;
     if ('bad' in item) {
       await record(failedLine(item.index, item.id, { code: 'bad_input', message: item.bad, provider: null, status: null }));

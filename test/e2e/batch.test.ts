@@ -118,6 +118,10 @@ describe('loom batch', () => {
   it('--retry-errors runs the failed items again and leaves one line per index', async () => {
     const cwd = await project(['"a"', '"b"']);
     await writeFile(join(cwd, 'results.jsonl'), [{ index: 0, ok: true, text: 'kept' }, { index: 1, ok: false, error: { code: 'timeout' } }].map((line) => JSON.stringify(line)).join('\n') + '\n');
+    // --resume alone keeps the failed line, and the exit code describes the whole file.
+    const kept = await loom(['batch', 'tp', '--input', 'items.jsonl', '--output', 'results.jsonl', '--resume'], cwd);
+    expect(kept.code, kept.stderr).toBe(1);
+    expect(server.requests).toHaveLength(0);
     const result = await loom(['batch', 'tp', '--input', 'items.jsonl', '--output', 'results.jsonl', '--retry-errors'], cwd);
     expect(result.code, result.stderr).toBe(0);
     expect(server.requests.map(userText)).toEqual(['item: b']);
@@ -161,7 +165,7 @@ describe('loom batch', () => {
     // Each item costs (10 × $1 + 5 × $2) / 1M = $0.00002: the budget holds a few, not all.
     const result = await loom(['batch', 'tp', '--input', 'items.jsonl', '--output', 'results.jsonl', '--concurrency', '1', '--max-cost', '0.00007'], cwd);
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toMatch(/budget of \$0\.00007: \d+ items not run/);
+    expect(result.stderr).toMatch(/budget of \$0\.00007: \d+ items without an ok result/);
     const written = await results(cwd);
     expect(written.length).toBeGreaterThan(0);
     expect(written.length).toBeLessThan(10);

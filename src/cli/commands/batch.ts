@@ -65,6 +65,8 @@ const batch: CommandFunction = async (ctx, args, options) => {
       yes: options.yes === true,
       warn: (message) => ctx.io.warn(message),
       signal: ctx.signal,
+      inShard: (index) => inShard(index, shard),
+      alreadyOk: (index) => prior?.byIndex.get(index)?.ok === true,
       wanted,
       write: async (line) => {
         await writer.write(ctx.io.secrets.redactValue(line));
@@ -80,7 +82,7 @@ const batch: CommandFunction = async (ctx, args, options) => {
     await writer.close();
   }
   await writeLog(ctx, project, batchLogEntry(agent.name, totals, new Date(started), Date.now() - started));
-  return finish(ctx, totals, prior, options.maxCost as number | undefined);
+  return finish(ctx, totals, options.maxCost as number | undefined);
 };
 
 interface InputSource {
@@ -140,15 +142,14 @@ function countWanted(lines: number, wanted: (index: number) => boolean): number 
 }
 
 /** Exit 0 only when every index of the input (or shard) has an ok line, counting the lines kept from before. */
-function finish(ctx: CommandContext, totals: BatchTotals, prior: PriorResults | undefined, maxCost: number | undefined): number {
+function finish(ctx: CommandContext, totals: BatchTotals, maxCost: number | undefined): number {
   if (totals.stopped === 'interrupted') return EXIT_CODES.interrupted;
   if (totals.stopped === 'budget') {
-    const left = [...totals.expected].filter((index) => !totals.okIndexes.has(index) && prior?.byIndex.get(index)?.ok !== true).length;
-    ctx.io.error(`the batch stopped at its budget of $${maxCost}: ${left} item${left === 1 ? '' : 's'} not run`, '--resume runs them (a new invocation has a budget of its own)');
+    const left = totals.expected - totals.okNow;
+    ctx.io.error(`the batch stopped at its budget of $${maxCost}: ${left} item${left === 1 ? '' : 's'} without an ok result`, '--resume runs them (a new invocation has a budget of its own)');
     return EXIT_CODES.budget_exceeded;
   }
-  const missing = [...totals.expected].some((index) => !totals.okIndexes.has(index) && prior?.byIndex.get(index)?.ok !== true);
-  return missing ? 1 : 0;
+  return totals.okNow < totals.expected ? 1 : 0;
 }
 
 export default batch;

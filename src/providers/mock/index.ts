@@ -75,10 +75,15 @@ function waitForAbort(signal?: AbortSignal): Promise<never> {
   });
 }
 
+const MAX_KEPT_CALLS = 1000;
+
 export class MockProvider implements Provider {
   readonly name: string;
   readonly type = 'mock';
-  /** Every request this provider received, in order (copies). */
+  /**
+   * The requests this provider received, in order (copies): the last MAX_KEPT_CALLS of them, for
+   * tests. A `loom batch` shares one provider across all its items, and must not keep them all.
+   */
   readonly calls: MockCall[] = [];
   private readonly ctx: ErrorContext;
   private next = 0;
@@ -101,6 +106,7 @@ export class MockProvider implements Provider {
     const { signal } = options;
     const streaming = options.stream !== false;
     this.calls.push({ request: structuredClone(request), stream: streaming });
+    if (this.calls.length > MAX_KEPT_CALLS) this.calls.shift();
     const ctx: ErrorContext = { ...this.ctx, model: request.model };
     try {
       if (signal?.aborted) throw abortedError(ctx, signal);
