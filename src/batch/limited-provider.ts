@@ -36,7 +36,8 @@ export function limitedProvider(provider: Provider, limiter: ProviderLimiter): P
 
 async function* limitedStream(provider: Provider, limiter: ProviderLimiter, request: ChatRequest, options?: StreamOptions): AsyncGenerator<ProviderEvent> {
   // A wait aborted here rejects with the signal's reason: no permit was taken, none to give back.
-  const permit = await limiter.acquire(estimateTokens(request), options?.signal);
+  // Sizing the request costs a JSON.stringify of the whole conversation: only a token limit needs it.
+  const permit = await limiter.acquire(limiter.countsTokens ? estimateTokens(request) : 0, options?.signal);
   // What the permit is settled with if nothing better is learned: a consumer that stops early
   // (return(), or throw() while it holds an event) ended the request, not the provider.
   let outcome: SettleOutcome = { ok: true };

@@ -81,6 +81,11 @@ export class ProviderLimiter {
     return this.current;
   }
 
+  /** Whether `acquire` looks at its estimate (a `tokensPerMinute` limit is set). */
+  get countsTokens(): boolean {
+    return this.settings.tokensPerMinute !== undefined;
+  }
+
   get inFlight(): number {
     return this.running;
   }

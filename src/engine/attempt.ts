@@ -51,12 +51,18 @@ export async function attemptTurn(provider: Provider, request: ChatRequest, opti
   aborted.catch(() => {});
 
   const output: TurnOutput = { text: '', toolCalls: [], usage: null, finish: 'stop' };
+  // A stream read to its end has released its connection: aborting it then would only cost an
+  // AbortError (a DOMException, with its stack) per request — felt across a batch.
+  let finished = false;
   armTimer();
   try {
     const iterator = provider.stream(request, { signal: controller.signal, stream: options.stream })[Symbol.asyncIterator]();
     for (;;) {
       const next = await Promise.race([iterator.next(), aborted]);
-      if (next.done) break;
+      if (next.done) {
+        finished = true;
+        break;
+      }
       armTimer();
       const event = next.value;
       if (event.type === 'text-delta') {
@@ -90,7 +96,7 @@ export async function attemptTurn(provider: Provider, request: ChatRequest, opti
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', abortFromRun);
-    if (!controller.signal.aborted) controller.abort(); // release the connection of an abandoned stream
+    if (!finished && !controller.signal.aborted) controller.abort(); // release the connection of an abandoned stream
   }
 }
 
