@@ -87,7 +87,7 @@ describe('limitedProvider', () => {
   });
 
   it('passes every event through and settles once with the reported tokens', async () => {
-    const limiter = new RecordingLimiter({ concurrency: 1 });
+    const limiter = new RecordingLimiter({ concurrency: 1, tokensPerMinute: 1_000_000 });
     const events: ProviderEvent[] = [{ type: 'text-delta', text: 'hi' }, usage, { type: 'finish', reason: 'stop' }];
     let seenOptions: StreamOptions | undefined;
     const provider = fakeProvider(async function* (_request, options) {
@@ -100,6 +100,10 @@ describe('limitedProvider', () => {
     expect(limiter.estimates).toEqual([estimateTokens(request)]);
     expect(limiter.settles).toEqual([[{ ok: true, tokens: 42 }]]);
     expect(limiter.inFlight).toBe(0);
+    // Without a token limit the request is not sized at all.
+    const plain = new RecordingLimiter({ concurrency: 1 });
+    await collect(limitedProvider(provider, plain).stream(request));
+    expect(plain.estimates).toEqual([0]);
   });
 
   it('settles without tokens when no usage was reported', async () => {
