@@ -115,6 +115,24 @@ describe('loom batch', () => {
     expect(rerun.length + ranBefore.size).toBe(10);
   }, 20_000);
 
+  it('SIGINT starts no new item and aborts the running ones, which are not written: exit 130, and --resume redoes them', async () => {
+    const cwd = await project(['"a"', '"slow b"', '"c"', '"d"']);
+    const live = spawnLoom(['batch', 'tp', '--input', 'items.jsonl', '--output', 'results.jsonl', '--concurrency', '1'], cwd);
+    await until(() => server.requests.some((request) => userText(request).includes('slow')), 8000);
+    live.child.kill('SIGINT');
+    const result = await live.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect((await results(cwd)).map((line) => line.index)).toEqual([0]);
+    expect(server.requests).toHaveLength(2);
+    server.reset();
+    server.route(OPENAI_PATH, (request) => answer({ ...request, body: { ...request.body, messages: [{ role: 'user', content: userText(request).replace('slow ', '') }] } }));
+    const resumed = await loom(['batch', 'tp', '--input', 'items.jsonl', '--output', 'results.jsonl', '--resume'], cwd);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(server.requests.map(userText).sort()).toEqual(['item: c', 'item: d', 'item: slow b']);
+    const log = await logLines(cwd);
+    expect(log.map((line) => [line.kind, line.error?.code ?? null])).toEqual([['batch', 'interrupted'], ['batch', null]]);
+  });
+
   it('--retry-errors runs the failed items again and leaves one line per index', async () => {
     const cwd = await project(['"a"', '"b"']);
     await writeFile(join(cwd, 'results.jsonl'), [{ index: 0, ok: true, text: 'kept' }, { index: 1, ok: false, error: { code: 'timeout' } }].map((line) => JSON.stringify(line)).join('\n') + '\n');
