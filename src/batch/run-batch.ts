@@ -26,6 +26,7 @@ import type { BatchItem } from './input.js';
 import { limitedProvider } from './limited-provider.js';
 import { ProviderLimiter } from './limiter.js';
 import { failedLine, runResultLine, type ResultLine } from './result-line.js';
+import { startSharedMcp, type SharedMcp } from './shared-mcp.js';
 
 export interface BatchSettings {
   project: LoadedProject;
@@ -84,6 +85,7 @@ export async function runBatch(items: AsyncIterable<BatchItem>, settings: BatchS
   // wait), and removes its listeners when done: many at once is expected, not a leak.
   setMaxListeners(16 + settings.concurrency * 8, settings.signal);
   let fatal: LoomError | undefined;
+  let sharedMcp: Promise<SharedMcp | undefined> | undefined;
 
   const record = async (line: ResultLine, final?: { usage: FullUsage | null; attempts: number; steps: number; replayed: boolean; costUsd: number | null }) => {
     await settings.write(line);
@@ -123,6 +125,14 @@ export async function runBatch(items: AsyncIterable<BatchItem>, settings: BatchS
       await record(failedLine(item.index, item.id, { code: failure.code, message: failure.message, provider: failure.provider ?? null, status: null }));
       return;
     }
+    let mcp: SharedMcp | undefined;
+    try {
+      // The first item to get here starts the servers; the others wait for them.
+      if (settings.fixtures?.mode !== 'replay') mcp = await (sharedMcp ??= startSharedMcp(plan, settings));
+    } catch (error) {
+      fatal ??= toLoomError(error);
+      return;
+    }
     const entry = plan.chain[0]!;
     totals.provider ||= entry.provider.name;
     totals.model ||= entry.model;
@@ -139,7 +149,7 @@ export async function runBatch(items: AsyncIterable<BatchItem>, settings: BatchS
         secrets: settings.secrets,
         createProvider,
         ...(settings.fixtures ? { fixtures: settings.fixtures } : {}),
-        tools: { env: settings.env, yes: settings.yes, approve: settings.approve, warn: settings.warn, context: [JSON.stringify(settings.agent.raw)] },
+        tools: { env: settings.env, yes: settings.yes, approve: settings.approve, warn: settings.warn, context: [JSON.stringify(settings.agent.raw)], ...(mcp ? { sharedMcp: mcp.session } : {}) },
       }));
     } catch (error) {
       budget.finish(item.index, null, null);
@@ -152,21 +162,26 @@ export async function runBatch(items: AsyncIterable<BatchItem>, settings: BatchS
   };
 
   const failures: unknown[] = [];
-  for await (const item of items) {
-    if (!settings.inShard(item.index)) continue;
-    totals.expected++;
-    if (settings.alreadyOk(item.index)) totals.okNow++;
-    if (!settings.wanted(item.index)) continue;
-    if (settings.signal.aborted || totals.stopped || fatal) continue;
-    if ('bad' in item) {
-      await record(failedLine(item.index, item.id, { code: 'bad_input', message: item.bad, provider: null, status: null }));
-      continue;
+  try {
+    for await (const item of items) {
+      if (!settings.inShard(item.index)) continue;
+      totals.expected++;
+      if (settings.alreadyOk(item.index)) totals.okNow++;
+      if (!settings.wanted(item.index)) continue;
+      if (settings.signal.aborted || totals.stopped || fatal) continue;
+      if ('bad' in item) {
+        await record(failedLine(item.index, item.id, { code: 'bad_input', message: item.bad, provider: null, status: null }));
+        continue;
+      }
+      // Read ahead no further than the queue can soon use: memory stays flat.
+      await queue.onSizeLessThan(settings.concurrency);
+      queue.add(() => runItem(item)).catch((error: unknown) => failures.push(error));
     }
-    // Read ahead no further than the queue can soon use: memory stays flat.
-    await queue.onSizeLessThan(settings.concurrency);
-    queue.add(() => runItem(item)).catch((error: unknown) => failures.push(error));
+    await queue.onIdle();
+  } finally {
+    // Every item is done (or the reading failed): the servers they shared go.
+    await (await sharedMcp?.catch(() => undefined))?.close();
   }
-  await queue.onIdle();
   if (fatal) throw fatal;
   if (failures.length > 0) throw failures[0];
   if (settings.signal.aborted) totals.stopped = 'interrupted';

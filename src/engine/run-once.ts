@@ -11,6 +11,7 @@ import type { FixtureOptions } from '../fixtures/options.js';
 import type { FixtureSession } from '../fixtures/session.js';
 import { logEntry, type RunLogEntry } from '../state/run-log.js';
 import type { ApprovalRequest, ToolSet } from '../tools/index.js';
+import type { McpSession } from '../tools/mcp/session.js';
 import { executePlan, type EngineEvent, type EngineOptions, type FinalEvent } from './execute-plan.js';
 import { chainRequest } from './fallback.js';
 import { RunState } from './run-state.js';
@@ -27,6 +28,8 @@ export interface ToolSettings {
   warn?: (message: string) => void;
   /** Texts the run starts from besides the plan's own (the agent's config): URLs in them may be fetched. */
   context?: readonly string[];
+  /** The plan's MCP servers, started once for many runs (`loom batch`): used, not started nor closed. */
+  sharedMcp?: McpSession;
 }
 
 export interface RunDeps extends Omit<EngineOptions, 'tools' | 'fixtures'> {
@@ -137,6 +140,7 @@ async function startTools(plan: RunPlan, settings: ToolSettings, deps: RunDeps, 
     mcpCallTimeoutMs: toolPlan.mcpTimeoutMs,
     warn: replay ? undefined : settings.warn,
     signal: deps.signal,
+    ...(settings.sharedMcp && !replay ? { sharedMcp: settings.sharedMcp } : {}),
   });
 }
 

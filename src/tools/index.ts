@@ -64,6 +64,11 @@ export interface ToolSetOptions {
   mcpCallTimeoutMs?: number;
   /** Told once when the agent has run_command, its sandbox is on and bubblewrap cannot run here. */
   warn?: (message: string) => void;
+  /**
+   * MCP servers started once for many runs (`loom batch`, CONTRACT §14): used instead of starting
+   * `mcpServers`, and left running when this tool set closes — their owner closes them.
+   */
+  sharedMcp?: McpSession;
 }
 
 export interface ToolSet {
@@ -112,8 +117,8 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
   // What processes the tools start may see: no key, by name or by value.
   const toolEnv = withoutSecrets(options.env, secrets);
 
-  let mcp: McpSession | undefined;
-  if (Object.keys(options.mcpServers).length > 0) {
+  let mcp: McpSession | undefined = options.sharedMcp;
+  if (!mcp && Object.keys(options.mcpServers).length > 0) {
     const { startMcpServers } = await import('./mcp/session.js');
     mcp = await startMcpServers(options.mcpServers, {
       configDir: options.configDir,
@@ -203,7 +208,7 @@ export async function createToolSet(options: ToolSetOptions): Promise<ToolSet> {
     close() {
       closed ??= (async () => {
         closing.abort(new Error('the tool set was closed'));
-        await mcp?.close();
+        if (!options.sharedMcp) await mcp?.close();
         // Whatever a command or a server left running, detached or not (CONTRACT §11 "Commands").
         await processes.end();
       })();

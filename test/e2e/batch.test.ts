@@ -4,6 +4,7 @@
  * answers) and measures what a provider would: requests in flight at once, requests per item.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeProviderServer, json, openaiWire, type FakeResponse, type RecordedRequest } from '../support/fake-provider-server.js';
@@ -190,6 +191,28 @@ describe('loom batch', () => {
     const resumed = await loom(['batch', 'tp', '--input', 'items.jsonl', '--output', 'results.jsonl', '--resume'], cwd);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(await results(cwd)).toHaveLength(10);
+  });
+
+  it('starts the MCP servers once for the whole batch, shares them across items, and stops them at the end', async () => {
+    const serverScript = fileURLToPath(new URL('../fixtures/tools/custom-mcp-server.mjs', import.meta.url));
+    const cwd = await project(items(4));
+    await writeFile(
+      join(cwd, 'agents/tp/config.json'),
+      JSON.stringify({ prompt: 'item: {{input}}', mcpServers: { custom: { command: 'sh', args: ['-c', `echo started >> starts.log; exec "${process.execPath}" "${serverScript}"`], env: { LOOM_PID_FILE: 'mcp.pid' } } } }),
+    );
+    server.reset();
+    server.route(OPENAI_PATH, (request) =>
+      request.body.messages.some((m: any) => m.role === 'tool')
+        ? json(openaiWire.completion({ text: 'used the tool' }))
+        : json(openaiWire.completion({ toolCalls: [{ id: 'c1', name: 'custom__cwd', arguments: '{}' }] })),
+    );
+    const result = await loom(['batch', 'tp', '--input', 'items.jsonl', '--concurrency', '2'], cwd);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((line) => [line.ok, line.toolCalls])).toEqual(Array(4).fill([true, [{ name: 'custom__cwd', ok: true }]]));
+    expect((await readFile(join(cwd, 'starts.log'), 'utf8')).trim().split('\n')).toEqual(['started']);
+    const pid = Number(await readFile(join(cwd, 'mcp.pid'), 'utf8'));
+    expect(() => process.kill(pid, 0)).toThrow();
   });
 
   it('usage errors exit 2 with nothing sent: a missing input file, a bad --shard, --resume without --output', async () => {
