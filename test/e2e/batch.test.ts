@@ -172,6 +172,19 @@ describe('loom batch', () => {
     expect(server.maxInFlight).toBeLessThanOrEqual(4);
   });
 
+  it('holds requestsPerMinute at the server: within the first minute no more requests than the limit', async () => {
+    const cwd = await project(items(6), { limits: { requestsPerMinute: 3 } });
+    const live = spawnLoom(['batch', 'tp', '--input', 'items.jsonl', '--output', 'results.jsonl', '--concurrency', '6'], cwd);
+    await until(() => server.requests.length >= 3, 8000);
+    // Well inside the minute: the fourth request must still be waiting for the first to age out.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(server.requests).toHaveLength(3);
+    live.child.kill('SIGINT');
+    const result = await live.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(await results(cwd)).toHaveLength(3);
+  });
+
   it('takes its concurrency from the provider limits when no flag is given', async () => {
     const cwd = await project(items(12), { delayMs: 40, limits: { concurrency: 2 } });
     const result = await loom(['batch', 'tp', '--input', 'items.jsonl'], cwd);
