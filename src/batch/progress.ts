@@ -15,6 +15,9 @@ export interface ProgressCounts {
 export interface BatchProgress {
   update(counts: ProgressCounts): void;
   stop(counts: ProgressCounts): void;
+  /** Leaves the terminal to an approval question (the bar stops redrawing) until `resume`. */
+  pause(): void;
+  resume(): void;
 }
 
 export const PLAIN_INTERVAL_MS = 10_000;
@@ -28,7 +31,7 @@ interface ProgressOptions {
 }
 
 export function startProgress(options: ProgressOptions): BatchProgress {
-  if (options.quiet) return { update: () => {}, stop: () => {} };
+  if (options.quiet) return { update: () => {}, stop: () => {}, pause: () => {}, resume: () => {} };
   return options.stream.isTTY ? barProgress(options) : plainProgress(options);
 }
 
@@ -56,6 +59,9 @@ function plainProgress(options: ProgressOptions): BatchProgress {
       latest = counts;
       say();
     },
+    // A line every 10 s does not redraw over a question; nothing to pause.
+    pause: () => {},
+    resume: () => {},
   };
 }
 
@@ -65,12 +71,29 @@ function barProgress(options: ProgressOptions): BatchProgress {
   const bar = new SingleBar({ format, stream: options.stream as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5 });
   const started = Date.now();
   const payload = (counts: ProgressCounts) => ({ failed: counts.failed, spend: formatUsd(counts.costUsd), rate: (counts.done / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1) });
-  bar.start(total ?? 0, 0, payload({ done: 0, failed: 0, costUsd: 0 }));
+  let latest: ProgressCounts = { done: 0, failed: 0, costUsd: 0 };
+  let paused = false;
+  bar.start(total ?? 0, 0, payload(latest));
   return {
-    update: (counts) => bar.update(counts.done, payload(counts)),
+    update: (counts) => {
+      latest = counts;
+      if (!paused) bar.update(counts.done, payload(counts));
+    },
     stop: (counts) => {
+      latest = counts;
+      if (paused) bar.start(total ?? 0, counts.done, payload(counts));
       bar.update(counts.done, payload(counts));
       bar.stop();
+    },
+    pause: () => {
+      if (paused) return;
+      paused = true;
+      bar.stop();
+    },
+    resume: () => {
+      if (!paused) return;
+      paused = false;
+      bar.start(total ?? 0, latest.done, payload(latest));
     },
   };
 }

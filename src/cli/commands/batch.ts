@@ -20,6 +20,9 @@ import { batchLogEntry } from '../../batch/batch-log.js';
 import type { CommandContext, CommandFunction } from '../context.js';
 import { fixtureMode, fixtureOptions, writeLog } from '../execute-run.js';
 import { parseVars } from '../input.js';
+import { approvalPrompt } from '../approval-prompt.js';
+import type { ApprovalRequest } from '../../tools/index.js';
+import type { BatchProgress } from '../../batch/progress.js';
 import { openProject } from '../project.js';
 
 const DEFAULT_CONCURRENCY = 4;
@@ -63,6 +66,7 @@ const batch: CommandFunction = async (ctx, args, options) => {
       secrets: ctx.io.secrets,
       env: ctx.env,
       yes: options.yes === true,
+      approve: batchApproval(ctx, progress),
       warn: (message) => ctx.io.warn(message),
       signal: ctx.signal,
       inShard: (index) => inShard(index, shard),
@@ -84,6 +88,23 @@ const batch: CommandFunction = async (ctx, args, options) => {
   await writeLog(ctx, project, batchLogEntry(agent.name, totals, new Date(started), Date.now() - started));
   return finish(ctx, totals, options.maxCost as number | undefined);
 };
+
+/**
+ * On a terminal, the tool calls that need approval are asked as in `run` (CONTRACT §14), one
+ * question at a time however many items run at once, with the progress bar paused meanwhile.
+ * Without one, nobody is asked: `--yes` or `allow` decides.
+ */
+function batchApproval(ctx: CommandContext, progress: BatchProgress): ((request: ApprovalRequest) => Promise<boolean>) | undefined {
+  const bar = { text() {}, stop() {}, resume() {}, hold: () => progress.pause(), release: () => progress.resume() };
+  const ask = approvalPrompt(ctx, () => bar);
+  if (!ask) return undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  return (request) => {
+    const answer = queue.then(() => ask(request));
+    queue = answer.catch(() => undefined);
+    return answer;
+  };
+}
 
 interface InputSource {
   /** null: stdin. */
