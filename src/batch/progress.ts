@@ -3,7 +3,6 @@
  * failures, rate, ETA and spend; without a TTY one plain line every 10 seconds and one at the
  * end, so a CI log shows the batch is alive without a line per item; nothing under `--quiet`.
  */
-import { SingleBar } from 'cli-progress';
 import { formatUsd } from '../output/summary.js';
 
 export interface ProgressCounts {
@@ -30,9 +29,10 @@ interface ProgressOptions {
   now?: () => number;
 }
 
-export function startProgress(options: ProgressOptions): BatchProgress {
+export async function startProgress(options: ProgressOptions): Promise<BatchProgress> {
   if (options.quiet) return { update: () => {}, stop: () => {}, pause: () => {}, resume: () => {} };
-  return options.stream.isTTY ? barProgress(options) : plainProgress(options);
+  // The bar's library loads only where a bar is drawn: a CI log gets plain lines without it.
+  return options.stream.isTTY ? barProgress(options, (await import('cli-progress')).SingleBar) : plainProgress(options);
 }
 
 /** `120/200 done, 3 failed, 4.1/s, ETA 20s, $0.012` */
@@ -65,7 +65,7 @@ function plainProgress(options: ProgressOptions): BatchProgress {
   };
 }
 
-function barProgress(options: ProgressOptions): BatchProgress {
+function barProgress(options: ProgressOptions, SingleBar: typeof import('cli-progress').SingleBar): BatchProgress {
   const total = options.total;
   const format = total === null ? '{value} done | {failed} failed | {rate}/s | ${spend}' : '{bar} {value}/{total} | {failed} failed | {rate}/s | ETA {eta_formatted} | ${spend}';
   const bar = new SingleBar({ format, stream: options.stream as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5 });

@@ -17,10 +17,10 @@ describe('batch progress', () => {
     expect(progressLine({ done: 50, failed: 0, costUsd: 0 }, null, 10_000)).toBe('50 done, 0 failed, 5.0/s, $0');
   });
 
-  it('without a TTY: one plain line every 10 seconds and one at the end', () => {
+  it('without a TTY: one plain line every 10 seconds and one at the end', async () => {
     vi.useFakeTimers();
     const { chunks, stream } = sink();
-    const progress = startProgress({ stream, total: 10, quiet: false });
+    const progress = await startProgress({ stream, total: 10, quiet: false });
     progress.update({ done: 3, failed: 1, costUsd: 0 });
     expect(chunks).toEqual([]);
     vi.advanceTimersByTime(PLAIN_INTERVAL_MS);
@@ -33,10 +33,10 @@ describe('batch progress', () => {
     expect(chunks).toHaveLength(2);
   });
 
-  it('says nothing under --quiet', () => {
+  it('says nothing under --quiet', async () => {
     vi.useFakeTimers();
     const { chunks, stream } = sink(true);
-    const progress = startProgress({ stream, total: 10, quiet: true });
+    const progress = await startProgress({ stream, total: 10, quiet: true });
     progress.update({ done: 3, failed: 0, costUsd: 0 });
     vi.advanceTimersByTime(PLAIN_INTERVAL_MS * 2);
     progress.stop({ done: 10, failed: 0, costUsd: 0 });

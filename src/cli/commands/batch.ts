@@ -50,7 +50,7 @@ const batch: CommandFunction = async (ctx, args, options) => {
   const total = source.path === null ? null : countWanted(await countItems(source.path), wanted);
 
   const writer = output.path === null ? ResultsWriter.stdout(ctx.io.options.stdout as NodeJS.WritableStream) : await ResultsWriter.open(output.path, prior ? 'append' : 'fresh');
-  const progress = startProgress({ stream: ctx.io.options.stderr as NodeJS.WritableStream & { isTTY?: boolean }, total, quiet: ctx.io.quiet });
+  const progress = await startProgress({ stream: ctx.io.options.stderr as NodeJS.WritableStream & { isTTY?: boolean }, total, quiet: ctx.io.quiet });
   const counts = { done: 0, failed: 0, costUsd: 0 };
   const started = Date.now();
   let totals: BatchTotals;
