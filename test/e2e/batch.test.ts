@@ -234,11 +234,14 @@ describe('loom batch', () => {
       [['--input', 'nope.jsonl'], 'input file not found: nope.jsonl'],
       [['--input', 'items.jsonl', '--shard', '4/3'], '--shard'],
       [['--input', 'items.jsonl', '--resume'], '--resume needs --output'],
+      [['--input', 'items.jsonl', '--output', './items.jsonl', '--force'], '--output is the --input file'],
     ] as const) {
       const result = await loom(['batch', 'tp', ...args], cwd);
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr).toContain(message);
     }
     expect(server.requests).toHaveLength(0);
+    // The items survived the attempt to write over them.
+    expect(await readFile(join(cwd, 'items.jsonl'), 'utf8')).toBe(`${items(1)[0]}\n`);
   });
 });

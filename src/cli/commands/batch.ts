@@ -36,6 +36,10 @@ const batch: CommandFunction = async (ctx, args, options) => {
   const mode = fixtureMode(ctx, options);
   const shard = typeof options.shard === 'string' ? parseShard(options.shard) : undefined;
   const source = await inputSource(ctx, options.input as string);
+  // Before anything reads or writes the output: it may be the items themselves.
+  if (typeof options.output === 'string' && source.path !== null && (await sameFile(source.path, resolve(ctx.cwd, options.output)))) {
+    throw new LoomError('usage', '--output is the --input file: writing the results would destroy the items', { hint: 'write the results to a file of their own, e.g. --output results.jsonl' });
+  }
   const output = await outputTarget(ctx, options);
   const flags = { provider: options.provider as string | undefined, model: options.model as string | undefined, maxSteps: options.maxSteps as number | undefined, vars };
   const concurrency = (options.concurrency as number | undefined) ?? (await providerConcurrency(project, agent, flags, mode === 'replay')) ?? DEFAULT_CONCURRENCY;
@@ -110,6 +114,16 @@ interface InputSource {
   /** null: stdin. */
   path: string | null;
   open(): NodeJS.ReadableStream;
+}
+
+/** Whether two paths are one file (a link, or the same path written two ways). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  try {
+    const [first, second] = await Promise.all([stat(a), stat(b)]);
+    return first.dev === second.dev && first.ino === second.ino;
+  } catch {
+    return false; // the output does not exist yet
+  }
 }
 
 async function inputSource(ctx: CommandContext, given: string): Promise<InputSource> {
