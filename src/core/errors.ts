@@ -23,6 +23,10 @@ export const EXIT_CODES = {
   validation_failed: 1,
   /** A `loom batch` input line that cannot be an item (CONTRACT §14): its result says so, the batch goes on. */
   bad_input: 1,
+  /** A provider batch (CONTRACT §15) ended before it ran this item: its 24-hour window passed. */
+  batch_expired: 1,
+  /** A provider batch was cancelled before it ran this item. */
+  batch_canceled: 1,
   /** Writing the output failed (stdout closed or full). */
   output_error: 1,
   output_invalid: 3,
