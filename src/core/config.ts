@@ -26,6 +26,8 @@ export interface ModelPrice {
   input: number;
   /** USD per 1M output tokens. */
   output: number;
+  /** In a `pricing` entry: this model's price in a provider batch, as a share of the above (default the type's, 0.5). */
+  batch?: number;
 }
 
 export type RequestParams = Record<string, unknown>;

@@ -53,6 +53,11 @@ export interface ProviderDescriptor {
   presets: Readonly<Record<string, ProviderPreset>>;
   /** USD per 1M tokens by model (CONTRACT §8: a model not here has no known price), or `free`. */
   prices: Readonly<Record<string, ModelPrice>> | 'free';
+  /**
+   * What its own batch engine charges, as a share of the standard price (CONTRACT §15, §18: 0.5 for
+   * OpenAI, Anthropic and Gemini); absent for a type with no batch engine.
+   */
+  batchFactor?: number;
   /** The settings of the normalized request its API does not take (CONTRACT §10: never dropped silently). */
   notTaken?: readonly DroppedSetting[];
 }

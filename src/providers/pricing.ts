@@ -52,6 +52,19 @@ export function priceFor(
 }
 
 /**
+ * The price of `model` in the provider's own batch engine (CONTRACT §15): the standard price times
+ * the batch factor — the `pricing` entry's `batch`, else the type's — or null when either is unknown.
+ */
+export function batchPriceFor(providerType: string, model: string, pricingOverrides?: Record<string, ModelPrice>, providerName?: string): ModelPrice | null {
+  const price = priceFor(providerType, model, pricingOverrides, providerName);
+  if (!price) return null;
+  const override = pricingOverrides ? candidates(model).map((name) => pricingOverrides[name]).find((entry) => entry !== undefined) : undefined;
+  const factor = override?.batch ?? descriptorOf(providerType)?.batchFactor;
+  if (factor === undefined) return null;
+  return { input: price.input * factor, output: price.output * factor };
+}
+
+/**
  * USD rounded to 8 decimal places (CONTRACT §10 "Numbers in output are tidy"): float noise such
  * as 0.00015749999999999998 never reaches `--json`, `--jsonl` or the run log. Sums of rounded
  * costs are rounded again, since adding two of them can bring the noise back.

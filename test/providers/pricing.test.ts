@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costUsd, priceFor } from '../../src/providers/pricing.js';
+import { batchPriceFor, costUsd, priceFor } from '../../src/providers/pricing.js';
 
 describe('pricing', () => {
   it('knows the contract\'s default models', () => {
@@ -38,5 +38,17 @@ describe('pricing', () => {
     expect(costUsd({ inputTokens: 1_000_000, outputTokens: 1_000_000 }, { input: 0.75, output: 4.5 })).toBe(5.25);
     expect(costUsd({ inputTokens: 1234, outputTokens: 56 }, { input: 2, output: 10 })).toBeCloseTo(0.003028, 10);
     expect(costUsd({ inputTokens: 5, outputTokens: 5 }, { input: 0, output: 0 })).toBe(0);
+  });
+});
+
+describe('batch prices (CONTRACT §15)', () => {
+  it('are half the standard price for the three batch engines, a pricing entry may set its own share, and the rest have none', () => {
+    expect(batchPriceFor('openai', 'gpt-5.4-mini')).toEqual({ input: 0.375, output: 2.25 });
+    expect(batchPriceFor('anthropic', 'claude-sonnet-5-5')).toEqual({ input: 1, output: 5 });
+    expect(batchPriceFor('gemini', 'gemini-3.5-flash')).not.toBeNull();
+    expect(batchPriceFor('openai', 'my-tuned', { 'my-tuned': { input: 2, output: 8, batch: 0.25 } })).toEqual({ input: 0.5, output: 2 });
+    expect(batchPriceFor('openai', 'my-tuned', { 'my-tuned': { input: 2, output: 8 } })).toEqual({ input: 1, output: 4 });
+    expect(batchPriceFor('openai-compatible', 'llama3.2', { 'llama3.2': { input: 1, output: 1 } })).toBeNull();
+    expect(batchPriceFor('openai', 'no-such-model')).toBeNull();
   });
 });

@@ -26,6 +26,8 @@ export const anthropic: ProviderDescriptor = {
   presets: {
     anthropic: { entry: { model: 'claude-sonnet-5-5' }, aliases: ['claude'], autoRank: 1 },
   },
+  // Batch API prices are half the standard ones (each provider's pricing page, December 2026).
+  batchFactor: 0.5,
   prices: {
     'claude-fable-5-1': p(10, 50),
     'claude-opus-5-5': p(4, 20),

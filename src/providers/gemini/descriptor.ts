@@ -16,6 +16,8 @@ export const gemini: ProviderDescriptor = {
   presets: {
     gemini: { entry: { model: 'gemini-3.5-flash' }, aliases: ['google'], autoRank: 3 },
   },
+  // Batch API prices are half the standard ones (each provider's pricing page, December 2026).
+  batchFactor: 0.5,
   prices: {
     'gemini-3.5-flash': p(1.5, 9), // the contract's default gemini model
     'gemini-3.1-pro': p(2, 12), // up to 200K prompt tokens ($4/$18 above)

@@ -16,6 +16,8 @@ export const openai: ProviderDescriptor = {
   presets: {
     openai: { entry: { model: 'gpt-5.4-mini' }, aliases: ['chatgpt', 'gpt'], autoRank: 2 },
   },
+  // Batch API prices are half the standard ones (each provider's pricing page, December 2026).
+  batchFactor: 0.5,
   prices: {
     'gpt-5.5': p(5, 30),
     'gpt-5.4': p(2.5, 15),
