@@ -34,7 +34,7 @@ describe('before a provider batch', () => {
 
   it('estimates a request at about four characters a token and its maxTokens of answer', () => {
     const price = { input: 1, output: 2 };
-    expect(estimateRequestCost({ messages: [{ role: 'user', content: 'x'.repeat(4000) }], maxTokens: 500 }, price)).toBeCloseTo((1000 * 1 + 500 * 2) / 1e6);
-    expect(estimateRequestCost({ system: 'y'.repeat(400), messages: [{ role: 'user', content: '' }] }, price)).toBeCloseTo((100 + 1024 * 2) / 1e6);
+    expect(estimateRequestCost({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(4000) }], maxTokens: 500 }, price)).toBeCloseTo((1000 * 1 + 500 * 2) / 1e6);
+    expect(estimateRequestCost({ model: 'm', system: 'y'.repeat(400), messages: [{ role: 'user', content: '' }] }, price)).toBeCloseTo((100 + 1024 * 2) / 1e6);
   });
 });
