@@ -32,7 +32,13 @@ interface ProgressOptions {
 export async function startProgress(options: ProgressOptions): Promise<BatchProgress> {
   if (options.quiet) return { update: () => {}, stop: () => {}, pause: () => {}, resume: () => {} };
   // The bar's library loads only where a bar is drawn: a CI log gets plain lines without it.
-  return options.stream.isTTY ? barProgress(options, (await import('cli-progress')).SingleBar) : plainProgress(options);
+  return options.stream.isTTY ? barProgress(options, await loadSingleBar()) : plainProgress(options);
+}
+
+/** cli-progress is CommonJS: from the bundle its exports may arrive as the module's `default`. */
+async function loadSingleBar(): Promise<typeof import('cli-progress').SingleBar> {
+  const module = (await import('cli-progress')) as typeof import('cli-progress') & { default?: typeof import('cli-progress') };
+  return module.SingleBar ?? module.default!.SingleBar;
 }
 
 /** `120/200 done, 3 failed, 4.1/s, ETA 20s, $0.012` */
